@@ -1,0 +1,285 @@
+"""Backend files: finding them by name, loading them, and validating every key at load time.
+
+A backend file is an AISBench model config, ``models = [dict(attr=..., type=..., abbr=...)]``,
+optionally holding its own backend class. Errors name the file and the key, and say what is
+allowed, before any request is sent.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import inspect
+import os
+import re
+import sys
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_aisbench.errors import ConfigError
+from pytest_aisbench.models.base import BaseModel
+from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.secret import Secret
+
+API_KEY_ENV = "AISBENCH_API_KEY"
+"""Read when a backend's ``api_key`` is empty, so keys stay out of files and command lines."""
+
+_NUMBER = (int, float)
+# key -> (allowed types, description of what is allowed, check)
+_COMMON_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "attr": ((str,), "'service' or 'local'"),
+    "type": ((type,), "a subclass of BaseAPIModel or BaseModel"),
+    "abbr": ((str,), "a name of letters, digits, '_', '-' or '.'"),
+    "path": ((str,), "a tokenizer or weights folder that exists, or ''"),
+    "max_out_len": ((int,), "an integer >= 1"),
+    "batch_size": ((int,), "an integer from 1 to 100000"),
+    "generation_kwargs": ((dict,), "a dict passed to the server or model as is"),
+    "trust_remote_code": ((bool,), "True or False"),
+}
+_SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "model": ((str,), "the served model name, or '' to ask GET /v1/models"),
+    "stream": ((bool,), "True or False"),
+    "request_rate": (_NUMBER, "a number of requests per second from 0 to 64000 (< 0.1: unpaced)"),
+    "retry": ((int,), "an integer from 0 to 1000 (retries after the first attempt)"),
+    "api_key": ((str,), "a string (or '' to read $AISBENCH_API_KEY)"),
+    "host_ip": ((str,), "a host name or IP address"),
+    "host_port": ((int,), "a port from 1 to 65535"),
+    "url": ((str,), "'' or a URL starting with http:// or https://"),
+    "enable_ssl": ((bool,), "True or False"),
+    "verbose": ((bool,), "True or False"),
+    "server": ((dict,), "dict(cmd=[...], env={...}, ready_path='/v1/models', startup_timeout=600)"),
+}
+_LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "max_seq_len": ((int,), "an integer >= 1"),
+    "tokenizer_only": ((bool,), "True or False"),
+    "meta_template": ((dict, type(None)), "a dict or None"),
+    "sync_rank": ((bool,), "True or False"),
+}
+ALL_KEYS = {**_COMMON_KEYS, **_SERVICE_KEYS, **_LOCAL_KEYS}
+_PLUGIN_KEYS = {"attr", "type", "abbr", "batch_size", "request_rate", "server"}
+"""Keys the plugin consumes itself; the rest go to the backend class's constructor."""
+_ABBR = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_SERVER_KEYS = {"cmd", "env", "ready_path", "startup_timeout", "cwd"}
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """An inference server the plugin starts for the session and stops at its end."""
+
+    cmd: tuple[str, ...]
+    """The command as an argument list; ``{host}`` and ``{port}`` are filled from the backend."""
+    env: dict[str, str] = field(default_factory=dict)
+    ready_path: str = "/v1/models"
+    startup_timeout: float = 600.0
+    cwd: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One validated entry of a backend file's ``models`` list."""
+
+    abbr: str
+    attr: str
+    cls: type[BaseModel]
+    source: str
+    """The backend file it came from, for messages."""
+    settings: dict[str, Any]
+    """Every key but the plugin's own, as given (``api_key`` held as a `Secret`)."""
+    batch_size: int = 1
+    request_rate: float = 0.0
+    server: ServerConfig | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Where the service listens, from ``url`` or ``host_ip``/``host_port``."""
+        url = str(self.settings.get("url") or "")
+        if url:
+            return url.rstrip("/")
+        host = str(self.settings.get("host_ip", "localhost"))
+        host = f"[{host}]" if ":" in host else host
+        scheme = "https" if self.settings.get("enable_ssl") else "http"
+        return f"{scheme}://{host}:{self.settings.get('host_port', 8080)}"
+
+    def build(self) -> BaseModel:
+        """Instantiate the backend class with the keys its constructor accepts."""
+        params = inspect.signature(self.cls.__init__).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        kwargs = {k: v for k, v in self.settings.items() if takes_any or k in params}
+        if takes_any:
+            kwargs["abbr"] = self.abbr
+        instance = self.cls(**kwargs)
+        instance.abbr = self.abbr
+        if "model" not in kwargs and self.settings.get("model"):
+            instance.model = self.settings["model"]  # type: ignore[attr-defined]
+        return instance
+
+    def __repr__(self) -> str:
+        return f"ModelConfig(abbr={self.abbr!r}, type={self.cls.__name__}, source={self.source!r})"
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from ``--aisbench-set``; VALUE as a Python literal when it parses."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--aisbench-set {text!r}: expected KEY=VALUE, e.g. host_port=8000")
+    if key not in ALL_KEYS or key == "type":
+        allowed = ", ".join(sorted(set(ALL_KEYS) - {"type"}))
+        raise ConfigError(f"--aisbench-set {text!r}: unknown key {key!r}; allowed keys: {allowed}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return key, value
+
+
+def backend_names(dirs: Iterable[Path]) -> dict[str, Path]:
+    """Every backend file by name; the first folder that has a name wins."""
+    found: dict[str, Path] = {}
+    for folder in dirs:
+        for file in sorted(folder.glob("*.py")) if folder.is_dir() else ():
+            if not file.name.startswith("_"):
+                found.setdefault(file.stem, file)
+    return found
+
+
+def find_backend(name: str, dirs: Sequence[Path]) -> Path:
+    """The file of backend `name`; an unknown name lists the known ones and where it looked."""
+    known = backend_names(dirs)
+    if name in known:
+        return known[name]
+    where = ", ".join(str(d) for d in dirs)
+    raise ConfigError(
+        f"unknown backend {name!r}; known backends: {', '.join(sorted(known)) or '(none)'} "
+        f"(looked in {where})"
+    )
+
+
+def load_backend_file(file: Path, overrides: Sequence[tuple[str, Any]] = ()) -> list[ModelConfig]:
+    """The validated models of one backend file, with ``--aisbench-set`` overrides applied."""
+    namespace = _exec_backend_file(file)
+    models = namespace.get("models")
+    source = str(file)
+    if not isinstance(models, list) or not models:
+        raise ConfigError("must define a non-empty list `models = [dict(...)]`", source=source)
+    configs = []
+    for position, entry in enumerate(models):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"models[{position}] must be a dict, not {type(entry).__name__}",
+                              source=source)
+        configs.append(validate_model(dict(entry, **dict(overrides)), source))
+    return configs
+
+
+def _exec_backend_file(file: Path) -> dict[str, Any]:
+    """Run a backend file as a module; its errors show the user's own lines only."""
+    digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:10]
+    module_name = f"pytest_aisbench_backend_{file.stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(module_name, file)
+    if spec is None or spec.loader is None:
+        raise ConfigError("cannot be loaded as a Python file", source=str(file))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[module_name]
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(file)]
+        where = "".join(traceback.format_list(frames[-3:]))
+        raise ConfigError(
+            f"failed to import:\n{where}{type(exc).__name__}: {exc}", source=str(file)
+        ) from None
+    return vars(module)
+
+
+def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
+    """Check every key of one model entry; the first problem raises `ConfigError`."""
+    for key in ("attr", "type", "abbr"):
+        if key not in entry:
+            raise ConfigError("missing required key", source=source, key=key)
+    attr = entry["attr"]
+    allowed = {**_COMMON_KEYS, **(_SERVICE_KEYS if attr == "service" else _LOCAL_KEYS)}
+    for key, value in entry.items():
+        if key not in allowed:
+            raise ConfigError(
+                f"unknown key for attr={attr!r}; allowed keys: {', '.join(sorted(allowed))}",
+                source=source,
+                key=key,
+            )
+        types, what = allowed[key]
+        bad_type = not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+        if bad_type or not _in_range(key, value, entry):
+            raise ConfigError(f"invalid value {_shown(key, value)}; expected {what}",
+                              source=source, key=key)
+    cls = entry["type"]
+    if not issubclass(cls, BaseModel):
+        raise ConfigError(f"{cls.__name__} is not a BaseModel or BaseAPIModel subclass",
+                          source=source, key="type")
+    if (attr == "service") != issubclass(cls, BaseAPIModel):
+        raise ConfigError(f"attr={attr!r} does not match {cls.__name__}: service backends "
+                          "subclass BaseAPIModel, local ones BaseModel", source=source, key="attr")
+    settings = {k: v for k, v in entry.items() if k not in _PLUGIN_KEYS}
+    if attr == "service":
+        settings["api_key"] = Secret(entry.get("api_key") or os.environ.get(API_KEY_ENV, ""))
+    return ModelConfig(
+        abbr=entry["abbr"],
+        attr=attr,
+        cls=cls,
+        source=source,
+        settings=settings,
+        batch_size=entry.get("batch_size", 1),
+        request_rate=float(entry.get("request_rate", 0)),
+        server=_server_config(entry["server"], source) if "server" in entry else None,
+    )
+
+
+def _in_range(key: str, value: Any, entry: dict[str, Any]) -> bool:
+    checks = {
+        "attr": lambda v: v in ("service", "local"),
+        "abbr": lambda v: bool(_ABBR.match(v)),
+        "path": lambda v: not v or Path(v).expanduser().exists(),
+        "max_out_len": lambda v: v >= 1,
+        "batch_size": lambda v: 1 <= v <= 100_000,
+        "request_rate": lambda v: 0 <= v <= 64_000,
+        "retry": lambda v: 0 <= v <= 1000,
+        "host_ip": lambda v: bool(v.strip()),
+        "host_port": lambda v: 1 <= v <= 65535,
+        "url": lambda v: not v or re.match(r"^https?://[^/\s]+", v) is not None,
+        "max_seq_len": lambda v: v >= 1,
+    }
+    check = checks.get(key)
+    return check is None or bool(check(value))
+
+
+def _shown(key: str, value: Any) -> str:
+    return "'***'" if key == "api_key" else repr(value)
+
+
+def _server_config(raw: dict[str, Any], source: str) -> ServerConfig:
+    unknown = set(raw) - _SERVER_KEYS
+    if unknown:
+        raise ConfigError(f"unknown server keys {sorted(unknown)}; allowed: {sorted(_SERVER_KEYS)}",
+                          source=source, key="server")
+    cmd = raw.get("cmd")
+    if not isinstance(cmd, (list, tuple)) or not cmd or not all(isinstance(a, str) for a in cmd):
+        raise ConfigError("server cmd must be a non-empty argument list of strings (no shell "
+                          "string), e.g. ['python', '-m', 'vllm.entrypoints.openai.api_server']",
+                          source=source, key="server")
+    env = raw.get("env", {})
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        raise ConfigError("server env must be a dict of strings", source=source, key="server")
+    timeout = raw.get("startup_timeout", 600.0)
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError("server startup_timeout must be a number of seconds > 0",
+                          source=source, key="server")
+    return ServerConfig(
+        cmd=tuple(cmd),
+        env=dict(env),
+        ready_path=str(raw.get("ready_path", "/v1/models")),
+        startup_timeout=float(timeout),
+        cwd=raw.get("cwd"),
+    )

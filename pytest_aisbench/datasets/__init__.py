@@ -1,0 +1,21 @@
+"""Named dataset configurations (AISBench names) and where their files are found."""
+
+from __future__ import annotations
+
+from pytest_aisbench.datasets.base import DatasetConfig, Sample
+from pytest_aisbench.datasets.gsm8k import GSM8K_CONFIGS
+from pytest_aisbench.errors import ConfigError
+
+DATASETS: dict[str, DatasetConfig] = {config.name: config for config in GSM8K_CONFIGS}
+
+
+def get_dataset_config(name: str) -> DatasetConfig:
+    """The dataset configuration called `name`; an unknown name lists the known ones."""
+    try:
+        return DATASETS[name]
+    except KeyError:
+        known = ", ".join(sorted(DATASETS))
+        raise ConfigError(f"unknown dataset {name!r}; known datasets: {known}") from None
+
+
+__all__ = ["DATASETS", "DatasetConfig", "Sample", "get_dataset_config"]

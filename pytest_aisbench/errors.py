@@ -1,0 +1,64 @@
+"""Exceptions of pytest-aisbench, grouped by what failed rather than by Python kind.
+
+    AisbenchError
+    ├── ConfigError        a backend file, option or setting is wrong (the user's input: exit status 4)
+    ├── DatasetError       a dataset is missing or one of its lines is malformed (the user's input)
+    ├── ServerStartError   a managed server did not start or did not become ready
+    └── BackendError       a request for one sample failed; recorded as that sample's `error` outcome
+        ├── TransportError     no usable response: connection refused or reset, timeout, stream cut
+        ├── ServerError        the server answered with an HTTP error status (keeps status and body)
+        └── ResponseError      the server answered 2xx but the body cannot be understood
+
+Foreign exceptions (httpx, json) are translated into these at one boundary: `pytest_aisbench.transport`.
+"""
+
+from __future__ import annotations
+
+
+class AisbenchError(Exception):
+    """Base of every error raised by pytest-aisbench."""
+
+
+class ConfigError(AisbenchError):
+    """A configuration value is wrong; the message names the source, the key and what is allowed."""
+
+    def __init__(self, message: str, *, source: str = "", key: str = "") -> None:
+        self.source = source
+        self.key = key
+        where = ": ".join(part for part in (source, f"key {key!r}" if key else "") if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class DatasetError(AisbenchError):
+    """A dataset cannot be found or read; the message names the file and line."""
+
+
+class ServerStartError(AisbenchError):
+    """A managed inference server failed to start or to answer its readiness check."""
+
+
+class BackendError(AisbenchError):
+    """One request failed after its retries; becomes the sample's `error` outcome."""
+
+    retryable: bool = False
+
+
+class TransportError(BackendError):
+    """No usable response arrived: connection refused or reset, timeout, or a stream cut short."""
+
+    retryable = True
+
+
+class ServerError(BackendError):
+    """The server answered with an HTTP error status; 429 and 5xx are worth a retry."""
+
+    def __init__(self, status: int, body: str, retry_after: float | None = None) -> None:
+        self.status = status
+        self.body = body
+        self.retry_after = retry_after
+        self.retryable = status == 429 or status >= 500
+        super().__init__(f"HTTP {status}: {body[:500]}" if body else f"HTTP {status}")
+
+
+class ResponseError(BackendError):
+    """The server answered 2xx with a body or event that cannot be parsed."""

@@ -1,0 +1,125 @@
+"""Accuracy per (model, dataset), its Wilson interval, and the gate verdict.
+
+Accuracy is correct / scored, where scored samples are those that got a response (every
+outcome but ``error``): a server fault fails its own item and never counts as a wrong answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_aisbench.records import OUTCOMES, SampleRecord
+
+Z_95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion; (0, 1) when there is no sample."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denominator = 1 + z * z / n
+    center = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+@dataclass(frozen=True)
+class AccuracyGate:
+    """The verdict for one (model, dataset)."""
+
+    model: str
+    dataset: str
+    counts: dict[str, int]
+    """Samples per outcome."""
+    min_accuracy: float | None
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def scored(self) -> int:
+        return self.n - self.counts["error"]
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.counts["correct"] / self.scored if self.scored else None
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson_interval(self.counts["correct"], self.scored)
+
+    @property
+    def verdict(self) -> str:
+        """``PASS``, ``FAIL``, or ``-`` when no threshold applies."""
+        if self.min_accuracy is None:
+            return "-"
+        accuracy = self.accuracy
+        return "PASS" if accuracy is not None and accuracy >= self.min_accuracy else "FAIL"
+
+    @property
+    def name(self) -> str:
+        return f"gate[{self.model}-{self.dataset}]"
+
+    def explain(self) -> str:
+        """One line for a failed gate's report."""
+        accuracy = "n/a (no scored sample)" if self.accuracy is None else f"{self.accuracy:.1%}"
+        low, high = self.interval
+        return (
+            f"accuracy {accuracy} < min {self.min_accuracy:.1%} for {self.model} on "
+            f"{self.dataset} (95% CI {low:.1%}-{high:.1%}, n={self.scored})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        low, high = self.interval
+        return {
+            "model": self.model,
+            "dataset": self.dataset,
+            "n": self.n,
+            "scored": self.scored,
+            "counts": dict(self.counts),
+            "accuracy": self.accuracy,
+            "ci95": [low, high],
+            "min_accuracy": self.min_accuracy,
+            "verdict": self.verdict,
+        }
+
+
+def accuracy_gates(records: list[SampleRecord]) -> list[AccuracyGate]:
+    """One gate per (model, dataset), in sorted order, from the records of a run."""
+    groups: dict[tuple[str, str], list[SampleRecord]] = {}
+    for record in sorted(records, key=lambda r: r.key):
+        groups.setdefault((record.model, record.dataset), []).append(record)
+    gates = []
+    for (model, dataset), group in groups.items():
+        counts = Counter({outcome: 0 for outcome in OUTCOMES})
+        counts.update(r.outcome for r in group)
+        thresholds = [r.min_accuracy for r in group if r.min_accuracy is not None]
+        gates.append(AccuracyGate(model, dataset, dict(counts), max(thresholds, default=None)))
+    return gates
+
+
+def format_table(gates: list[AccuracyGate]) -> list[str]:
+    """The accuracy table of the terminal summary, one line per gate."""
+    header = ["model", "dataset", "n", *OUTCOMES, "accuracy", "95% CI", "min", "verdict"]
+    rows = [header]
+    for gate in gates:
+        low, high = gate.interval
+        rows.append(
+            [
+                gate.model,
+                gate.dataset,
+                str(gate.n),
+                *(str(gate.counts[o]) for o in OUTCOMES),
+                "n/a" if gate.accuracy is None else f"{gate.accuracy:.1%}",
+                f"{low:.1%}-{high:.1%}",
+                "-" if gate.min_accuracy is None else f"{gate.min_accuracy:.1%}",
+                gate.verdict,
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]

@@ -1,0 +1,101 @@
+"""Command-line and ini options, and reading them once into `Settings`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATASETS_DIR_ENV = "AISBENCH_DATASETS_DIR"
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an accuracy between 0 and 1 (e.g. 0.75)")
+    return value
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Declare every option of the plugin."""
+    group = parser.getgroup("aisbench", "LLM evaluations (pytest-aisbench)")
+    group.addoption("--aisbench-model", action="append", default=[], metavar="NAME",
+                    help="backend to evaluate (a backend file's name); repeatable")
+    group.addoption("--aisbench-backends-dir", action="append", default=[], metavar="DIR",
+                    help="folder of your own backend files, searched first; repeatable")
+    group.addoption("--aisbench-set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a backend config key for every selected backend, "
+                         "e.g. host_port=8000; VALUE is read as a Python literal when it parses")
+    group.addoption("--aisbench-dataset", action="append", default=[], metavar="NAME",
+                    help="dataset config to run instead of the suites' defaults; repeatable")
+    group.addoption("--aisbench-datasets-dir", metavar="DIR",
+                    help=f"folder holding the dataset files (or ini aisbench_datasets_dir, "
+                         f"or ${DATASETS_DIR_ENV})")
+    group.addoption("--aisbench-strict", action="store_true",
+                    help="fail every sample that is not correct (default: only errors fail)")
+    group.addoption("--aisbench-min-accuracy", type=_fraction, metavar="FRACTION",
+                    help="accuracy gate for datasets without their own, e.g. 0.6")
+    group.addoption("--aisbench-report", metavar="PATH",
+                    help="write every sample record and the gates as JSON lines, as they finish")
+    parser.addini("aisbench_backends_dirs", type="paths", default=[],
+                  help="folders of your own backend files, searched before the built-in ones")
+    parser.addini("aisbench_datasets_dir", default="",
+                  help=f"folder holding the dataset files (overridden by the option and "
+                       f"${DATASETS_DIR_ENV})")
+    parser.addini("aisbench_min_accuracy", default="",
+                  help="default accuracy gate, a fraction between 0 and 1")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option, read once at configure time."""
+
+    model_names: tuple[str, ...]
+    backend_dirs: tuple[Path, ...]
+    """Search order: option, ini, the project's backends/, the built-in backends."""
+    overrides: tuple[str, ...]
+    dataset_names: tuple[str, ...]
+    datasets_dir: Path
+    strict: bool
+    min_accuracy: float | None
+    report_path: Path | None
+
+    @classmethod
+    def from_config(cls, config: pytest.Config, builtin_dir: Path) -> Settings:
+        option: Any = config.option
+        rootdir = Path(config.rootpath)
+        ini_min = str(config.getini("aisbench_min_accuracy") or "").strip()
+        try:
+            default_min = option.aisbench_min_accuracy
+            if default_min is None and ini_min:
+                default_min = _fraction(ini_min)
+        except argparse.ArgumentTypeError as exc:
+            raise pytest.UsageError(f"ini aisbench_min_accuracy: {exc}") from None
+        datasets_dir = (
+            option.aisbench_datasets_dir
+            or os.environ.get(DATASETS_DIR_ENV)
+            or str(config.getini("aisbench_datasets_dir") or "")
+            or "datasets"
+        )
+        return cls(
+            model_names=tuple(option.aisbench_model),
+            backend_dirs=(
+                *(Path(d).expanduser().resolve() for d in option.aisbench_backends_dir),
+                *(Path(d) for d in config.getini("aisbench_backends_dirs")),
+                rootdir / "backends",
+                builtin_dir,
+            ),
+            overrides=tuple(option.aisbench_set),
+            dataset_names=tuple(option.aisbench_dataset),
+            datasets_dir=(rootdir / Path(datasets_dir).expanduser()).resolve(),
+            strict=bool(option.aisbench_strict),
+            min_accuracy=default_min,
+            report_path=Path(option.aisbench_report) if option.aisbench_report else None,
+        )

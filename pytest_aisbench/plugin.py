@@ -1,0 +1,196 @@
+"""pytest hooks of pytest-aisbench; the work is done by the objects they call.
+
+Workers record, the controller decides: each sample's record rides on its test report's
+``user_properties``; the process that sees every report (the xdist controller, or the only
+process) keeps the records, writes the report and evaluates the gates at session end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+from _pytest.reports import TestReport
+
+from pytest_aisbench.errors import AisbenchError
+from pytest_aisbench.gates import AccuracyGate, format_table
+from pytest_aisbench.options import add_options
+from pytest_aisbench.outcomes import STATUS, SampleResult, failure_message
+from pytest_aisbench.records import PROPERTY_NAME, SampleRecord, record_from_properties
+from pytest_aisbench.scheduler import ShardScheduling, owns, worker_shard
+from pytest_aisbench.session import AisbenchSession, SampleRef
+
+session_key = pytest.StashKey[AisbenchSession]()
+record_key = pytest.StashKey[SampleRecord]()
+MARKER_KEYS = {"datasets", "min_accuracy"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "aisbench(datasets=[...], min_accuracy=None): the datasets a sample test runs by "
+        "default and their accuracy gate",
+    )
+    try:
+        state = AisbenchSession(config)
+    except AisbenchError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[session_key] = state
+    if not state.is_worker:
+        config.pluginmanager.register(ControllerHooks(state), "aisbench-controller")
+
+
+def _session(config: pytest.Config) -> AisbenchSession:
+    return config.stash[session_key]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = _session(session.config)
+    if state.is_worker:
+        return
+    state.open_report()
+    try:
+        state.start_servers()
+    except AisbenchError as exc:
+        state.close()
+        raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Shard scheduling for xdist's default ``load`` mode (see ``scheduler.py``)."""
+    return ShardScheduling(config, log) if config.getoption("dist") == "load" else None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "aisbench_sample" not in metafunc.fixturenames:
+        return
+    state = _session(metafunc.config)
+    marker = metafunc.definition.get_closest_marker("aisbench")
+    kwargs = dict(marker.kwargs) if marker else {}
+    unknown = set(kwargs) - MARKER_KEYS
+    if unknown:
+        pytest.exit(f"{metafunc.definition.nodeid}: unknown aisbench marker keys "
+                    f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}", returncode=4)
+    if not state.models:
+        metafunc.parametrize("aisbench_sample", [pytest.param(None, marks=pytest.mark.skip(
+            reason="no backend selected: pass --aisbench-model NAME"))], ids=["no-model"],
+            indirect=True)
+        return
+    try:
+        refs = state.refs(list(kwargs.get("datasets", [])), kwargs.get("min_accuracy"))
+    except AisbenchError as exc:
+        pytest.exit(f"{metafunc.definition.nodeid}: {exc}", returncode=4)
+    metafunc.parametrize("aisbench_sample", refs, ids=[ref.id for ref in refs], indirect=True)
+
+
+def _sample_ref(item: pytest.Item) -> SampleRef | None:
+    callspec = getattr(item, "callspec", None)
+    ref = callspec.params.get("aisbench_sample") if callspec else None
+    return ref if isinstance(ref, SampleRef) else None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell the engine which samples this process will run, so it can send them together."""
+    shard = worker_shard(session.config)
+    sharded = shard[1] == 1 or session.config.getoption("dist", "no") == "load"
+    plan: dict[tuple[str, str], list[int]] = {}
+    for position, item in enumerate(session.items):
+        ref = _sample_ref(item)
+        if ref is not None and sharded and owns(position, shard):
+            plan.setdefault((ref.model, ref.dataset), []).append(ref.index)
+    _session(session.config).start_engine(plan)
+
+
+@pytest.fixture
+def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
+    """The finished result of this item's sample; call ``.check()`` to assert on it."""
+    ref = request.param
+    state = _session(request.config)
+    record = state.record(ref)
+    request.node.stash[record_key] = record
+    return SampleResult(record, state.settings.strict)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
+        None, TestReport, TestReport]:
+    report = yield
+    record = item.stash.get(record_key, None)
+    if record is None or report.when != "call":
+        return report
+    report.user_properties.append((PROPERTY_NAME, record.to_dict()))
+    message = failure_message(record, _session(item.config).settings.strict)
+    if report.passed and message is not None:  # the test did not call check(): enforce it
+        report.outcome = "failed"
+        report.longrepr = message
+    return report
+
+
+def pytest_report_teststatus(report: TestReport, config: pytest.Config) -> Any:
+    if report.when != "call":
+        return None
+    record = record_from_properties(report.user_properties)
+    if record is None:
+        return None
+    if report.passed and record.outcome in STATUS:
+        letter, word, markup = STATUS[record.outcome]
+        return record.outcome, letter, (word, markup)
+    if report.failed and record.outcome == "error":
+        return "error", "E", ("ERROR", {"red": True})
+    return None
+
+
+class ControllerHooks:
+    """Hooks of the process that sees every report: keeps records, decides gates."""
+
+    def __init__(self, state: AisbenchSession) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: TestReport) -> None:
+        record = record_from_properties(report.user_properties) if report.when == "call" else None
+        if record is not None:
+            self.state.add_record(record)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        failed = False
+        for gate in self.state.finish():
+            if gate.verdict != "-":
+                failed = failed or gate.verdict == "FAIL"
+                _log_gate_report(session.config, gate)
+        if failed and session.exitstatus in (pytest.ExitCode.OK,
+                                             pytest.ExitCode.NO_TESTS_COLLECTED):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.state.gates:
+            terminalreporter.write_sep("=", "aisbench accuracy")
+            for line in format_table(self.state.gates):
+                terminalreporter.write_line(line)
+
+
+def _log_gate_report(config: pytest.Config, gate: AccuracyGate) -> None:
+    """A gate as a test entry of its own: counted in the summary, a testcase in JUnit XML."""
+    passed = gate.verdict == "PASS"
+    for when in ("call", "teardown"):
+        config.hook.pytest_runtest_logreport(report=TestReport(
+            nodeid=f"aisbench::{gate.name}",
+            location=("aisbench", None, gate.name),
+            keywords={},
+            outcome="passed" if passed or when == "teardown" else "failed",
+            longrepr=None if passed or when == "teardown" else gate.explain(),
+            when=when,
+            user_properties=[("aisbench_gate", gate.to_dict())] if when == "call" else [],
+        ))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if session_key in config.stash:
+        _session(config).close()

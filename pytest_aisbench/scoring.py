@@ -1,0 +1,59 @@
+"""From a finished request to a `SampleRecord`: one outcome per sample.
+
+- ``error``: the request failed after its retries (never a wrong answer).
+- ``correct``: the extracted answer matches the reference, however the response ended.
+- ``truncated``: otherwise, when the response stopped at the length limit.
+- ``no_answer``: otherwise, when nothing could be extracted.
+- ``incorrect``: an answer was extracted and it is wrong.
+"""
+
+from __future__ import annotations
+
+from pytest_aisbench.datasets.base import DatasetConfig, Sample
+from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.records import Outcome, SampleRecord
+
+
+def decide_outcome(
+    output: RequestOutput, extracted: str | None, dataset: DatasetConfig, reference: str
+) -> Outcome:
+    """The outcome, in the order the module docstring gives."""
+    if not output.success:
+        return "error"
+    if extracted is not None and dataset.compare(extracted, reference):
+        return "correct"
+    if output.finish_reason == "length":
+        return "truncated"
+    return "no_answer" if extracted is None else "incorrect"
+
+
+def score(
+    model: str,
+    dataset: DatasetConfig,
+    sample: Sample,
+    output: RequestOutput,
+    min_accuracy: float | None,
+) -> SampleRecord:
+    """The record of one finished request."""
+    extracted = dataset.extract(output.content) if output.success else None
+    times = output.content_times_ns
+    start = output.send_time_ns
+    return SampleRecord(
+        model=model,
+        dataset=sample.dataset,
+        index=sample.index,
+        outcome=decide_outcome(output, extracted, dataset, sample.reference),
+        prediction=output.content,
+        reasoning=output.reasoning_content,
+        extracted=extracted,
+        reference=sample.reference,
+        error=output.error_info if not output.success else "",
+        finish_reason=output.finish_reason,
+        input_tokens=output.input_tokens,
+        output_tokens=output.output_tokens,
+        token_source=output.token_source,
+        attempts=output.attempts,
+        ttft_s=(times[0] - start) / 1e9 if times and start else None,
+        e2el_s=(times[-1] - start) / 1e9 if times and start else None,
+        min_accuracy=min_accuracy,
+    )

@@ -1,0 +1,149 @@
+"""The plugin's state for one pytest session: selected backends, engine, records and servers."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+import pytest_aisbench
+from pytest_aisbench.config import ModelConfig, find_backend, load_backend_file, parse_override
+from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
+from pytest_aisbench.datasets.base import Sample
+from pytest_aisbench.engine import Engine
+from pytest_aisbench.errors import AisbenchError
+from pytest_aisbench.gates import AccuracyGate, accuracy_gates
+from pytest_aisbench.options import Settings
+from pytest_aisbench.records import SampleRecord
+from pytest_aisbench.report import JsonlReport
+from pytest_aisbench.server import ManagedServer
+
+
+def builtin_backends_dir() -> Path:
+    """The built-in backend files: inside the installed package, or the checkout's backends/."""
+    package = Path(pytest_aisbench.__file__).parent
+    installed = package / "builtin_backends"
+    return installed if installed.is_dir() else package.parent / "backends"
+
+
+@dataclass(frozen=True)
+class SampleRef:
+    """What one generated item evaluates; its id is ``model-dataset-index``."""
+
+    model: str
+    dataset: str
+    """The dataset config's name."""
+    abbr: str
+    index: int
+    min_accuracy: float | None
+
+    @property
+    def id(self) -> str:
+        return f"{self.model}-{self.abbr}-{self.index}"
+
+
+class AisbenchSession:
+    """Reads the settings and backends once; runs the engine; keeps the controller's records."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings = Settings.from_config(config, builtin_backends_dir())
+        overrides = [parse_override(text) for text in self.settings.overrides]
+        self.models: list[ModelConfig] = []
+        for name in self.settings.model_names:
+            file = find_backend(name, self.settings.backend_dirs)
+            self.models.extend(load_backend_file(file, overrides))
+        abbrs = [m.abbr for m in self.models]
+        duplicates = sorted({a for a in abbrs if abbrs.count(a) > 1})
+        if duplicates:
+            raise AisbenchError(f"backend abbr used twice: {', '.join(duplicates)}")
+        self.datasets: dict[str, list[Sample]] = {}
+        for name in self.settings.dataset_names:
+            self.samples(get_dataset_config(name))
+        self.is_worker = hasattr(config, "workerinput")
+        self.engine: Engine | None = None
+        self.records: list[SampleRecord] = []
+        self.servers: list[ManagedServer] = []
+        self.report: JsonlReport | None = None
+        self.gates: list[AccuracyGate] = []
+
+    def samples(self, dataset: DatasetConfig) -> list[Sample]:
+        """A dataset's samples, read once per session."""
+        if dataset.name not in self.datasets:
+            self.datasets[dataset.name] = dataset.load(self.settings.datasets_dir)
+        return self.datasets[dataset.name]
+
+    def refs(self, marker_datasets: list[str], marker_min: float | None) -> list[SampleRef]:
+        """The items of one sample test: every selected model x dataset x sample."""
+        names = list(self.settings.dataset_names) or marker_datasets
+        refs = []
+        for model in self.models:
+            for name in names:
+                dataset = get_dataset_config(name)
+                gate = next(
+                    (v for v in (marker_min, dataset.min_accuracy, self.settings.min_accuracy)
+                     if v is not None), None)
+                refs.extend(
+                    SampleRef(model.abbr, name, dataset.abbr, sample.index, gate)
+                    for sample in self.samples(dataset)
+                )
+        return refs
+
+    def start_engine(self, plan: dict[tuple[str, str], list[int]]) -> None:
+        """Create the engine once the items this process will run are known."""
+        self.engine = Engine(self.models, self.settings.datasets_dir, plan)
+
+    def record(self, ref: SampleRef) -> SampleRecord:
+        """The record of one item's sample (waits for its request)."""
+        if self.engine is None:
+            self.start_engine({})
+        assert self.engine is not None
+        record = self.engine.record(ref.model, ref.dataset, ref.index)
+        return replace(record, min_accuracy=ref.min_accuracy)
+
+    def start_servers(self) -> None:
+        """Start every selected backend's managed server (controller only)."""
+        cache = getattr(self.config, "cache", None)
+        for model in self.models:
+            if model.server is not None:
+                log_dir = cache.mkdir("aisbench") if cache else Path(tempfile.mkdtemp())
+                server = ManagedServer(model, log_dir / f"{model.abbr}-server.log")
+                self.servers.append(server)
+                server.start()
+
+    def open_report(self) -> None:
+        if self.settings.report_path is not None:
+            self.report = JsonlReport(
+                self.settings.report_path,
+                {"models": [m.abbr for m in self.models],
+                 "datasets": list(self.settings.dataset_names),
+                 "strict": self.settings.strict},
+            )
+
+    def add_record(self, record: SampleRecord) -> None:
+        """Keep a finished sample's record and write it out at once."""
+        self.records.append(record)
+        if self.report is not None:
+            self.report.write("sample", record.to_dict())
+
+    def finish(self) -> list[AccuracyGate]:
+        """Evaluate the gates over every record; write them to the report."""
+        self.gates = accuracy_gates(self.records)
+        if self.report is not None:
+            for gate in self.gates:
+                self.report.write("gate", gate.to_dict())
+        return self.gates
+
+    def close(self) -> None:
+        """Stop requests, servers and the report, whatever state the session ended in."""
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+        for server in self.servers:
+            server.stop()
+        self.servers = []
+        if self.report is not None:
+            self.report.close()
+            self.report = None

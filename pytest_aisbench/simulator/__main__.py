@@ -1,0 +1,102 @@
+"""Command line: `python -m pytest_aisbench.simulator [options]` serves the simulator.
+
+Example: `python -m pytest_aisbench.simulator --port 8000 --ttft 0.05 --itl 0.01`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from .app import create_app
+from .config import DEFAULT_TEXT, ResponsesFileError, SimulatorConfig, responder_from_file
+
+
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_aisbench.simulator",
+        description="Serve a simulated LLM behind vLLM's OpenAI-compatible API.",
+    )
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    add("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    add("--model", default="sim-model", help="served model name (default: %(default)s)")
+    add("--max-model-len", type=_positive_int, default=4096, help="context window in tokens")
+    add("--ttft", type=_non_negative_float, default=0.0, help="seconds to the first token")
+    add("--itl", type=_non_negative_float, default=0.0, help="seconds between tokens")
+    add("--output-len", type=_positive_int, default=None, help="tokens per reply (repeats text)")
+    add("--text", default=DEFAULT_TEXT, help="reply text when no response rule matches")
+    add("--reasoning-text", default="", help="chat reasoning streamed before the content")
+    add(
+        "--responses",
+        metavar="FILE",
+        help='JSONL of {"prompt_contains": ..., "text": ...}; the first match is the reply',
+    )
+    add(
+        "--no-usage-in-stream",
+        action="store_true",
+        help="never send a usage chunk in streams (as llama.cpp)",
+    )
+    add("--json-spaces", action="store_true", help="write JSON with spaces (as llama.cpp)")
+    add(
+        "--eos-chunk",
+        action="store_true",
+        help="on a natural stop, send an empty end-of-sequence token chunk (as vLLM on EOS)",
+    )
+    add("--log-level", default="info", help="uvicorn log level (default: %(default)s)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
+    """The configuration the parsed options describe; raises ResponsesFileError."""
+    return SimulatorConfig(
+        model=args.model,
+        max_model_len=args.max_model_len,
+        ttft=args.ttft,
+        itl=args.itl,
+        output_len=args.output_len,
+        text=args.text,
+        reasoning_text=args.reasoning_text,
+        responder=responder_from_file(args.responses) if args.responses else None,
+        usage_in_stream=not args.no_usage_in_stream,
+        json_spaces=args.json_spaces,
+        eos_chunk=args.eos_chunk,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except ResponsesFileError as exc:
+        sys.exit(f"error: {exc}")
+    uvicorn.run(
+        create_app(config),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Simulator configuration, and the responders that choose a reply per request.
+
+The configuration is a plain mutable dataclass: each request takes a snapshot of it when it
+arrives, so a test may change the model's latency or reply between two requests without
+restarting the server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+Responder = Callable[[str], str | None]
+"""Chooses the reply for one request from its prompt text; None falls back to the fixed text."""
+
+DEFAULT_TEXT = "Let's compute. 2 + 2 = 4. The answer is 4."
+
+
+@dataclass
+class SimulatorConfig:
+    """What the simulated model answers, and how fast.
+
+    Attributes:
+        model: the one model name served; a request naming another gets a 404.
+        max_model_len: the context window that `max_tokens` and the prompt are checked against.
+        ttft: seconds from a request's arrival to its first token.
+        itl: seconds between two consecutive tokens.
+        output_len: tokens per reply; None means as many as the reply text has. A longer
+            output repeats the reply's tokens.
+        text: the reply when no responder chooses one.
+        reasoning_text: chat only; when set it is streamed first as `reasoning` deltas and
+            returned as `message.reasoning`, as vLLM does with a reasoning parser.
+        responder: picks the reply text per request (see `Responder`).
+        usage_in_stream: False emulates llama.cpp, which never sends a usage chunk.
+        json_spaces: True writes JSON like `json.dumps` defaults (spaces after `:` and `,`,
+            non-ASCII escaped), as llama-cpp-python does; False writes compact UTF-8 JSON as
+            vLLM does.
+        eos_chunk: on a natural stop, also generate the end-of-sequence token: one more
+            chunk with empty text that carries `finish_reason` and counts in
+            `completion_tokens`, which is what vLLM sends when the model emits EOS.
+    """
+
+    model: str = "sim-model"
+    max_model_len: int = 4096
+    ttft: float = 0.0
+    itl: float = 0.0
+    output_len: int | None = None
+    text: str = DEFAULT_TEXT
+    reasoning_text: str = ""
+    responder: Responder | None = None
+    usage_in_stream: bool = True
+    json_spaces: bool = False
+    eos_chunk: bool = False
+
+    def reply_for(self, prompt_text: str) -> str:
+        """The reply text for one request: the responder's choice, else `text`."""
+        if self.responder is not None:
+            chosen = self.responder(prompt_text)
+            if chosen is not None:
+                return chosen
+        return self.text
+
+
+class ResponsesFileError(ValueError):
+    """A responses file that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class ResponseRule:
+    """One line of a responses file: reply `text` when the prompt contains `prompt_contains`."""
+
+    prompt_contains: str
+    text: str
+
+
+def load_responses(path: str | Path) -> list[ResponseRule]:
+    """Read a JSONL responses file: one `{"prompt_contains": ..., "text": ...}` per line.
+
+    Blank lines are skipped. Raises ResponsesFileError naming the file and line.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResponsesFileError(f"{path}: cannot read responses file: {exc}") from exc
+    rules = [
+        _parse_rule(line, f"{path}:{number}")
+        for number, line in enumerate(lines, start=1)
+        if line.strip()
+    ]
+    if not rules:
+        raise ResponsesFileError(f"{path}: the responses file has no responses")
+    return rules
+
+
+def _parse_rule(line: str, where: str) -> ResponseRule:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ResponsesFileError(f"{where}: invalid JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise ResponsesFileError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    for key in ("prompt_contains", "text"):
+        if not isinstance(data.get(key), str):
+            raise ResponsesFileError(f"{where}: {key!r} must be a string")
+    unknown = sorted(set(data) - {"prompt_contains", "text"})
+    if unknown:
+        raise ResponsesFileError(f"{where}: unknown keys {', '.join(unknown)}")
+    return ResponseRule(prompt_contains=data["prompt_contains"], text=data["text"])
+
+
+def responder_from_rules(rules: Sequence[ResponseRule]) -> Responder:
+    """A responder that answers with the first rule whose `prompt_contains` is in the prompt."""
+    frozen = tuple(rules)
+
+    def respond(prompt_text: str) -> str | None:
+        for rule in frozen:
+            if rule.prompt_contains in prompt_text:
+                return rule.text
+        return None
+
+    return respond
+
+
+def responder_from_file(path: str | Path) -> Responder:
+    """A responder built from a JSONL responses file (see `load_responses`)."""
+    return responder_from_rules(load_responses(path))

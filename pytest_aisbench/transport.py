@@ -1,0 +1,111 @@
+"""The one HTTP transport under every service backend (httpx), and the error boundary.
+
+It knows nothing of protocols: it posts JSON, and returns either the decoded body or the SSE
+events of a stream, each stamped with ``time.perf_counter_ns()`` when its bytes arrived.
+httpx and json errors are translated into `pytest_aisbench.errors` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+
+from pytest_aisbench.errors import ResponseError, ServerError, TransportError
+from pytest_aisbench.sse import SSEDecoder
+
+DEFAULT_TIMEOUT_S = 600.0
+"""A request's read timeout; long generations on slow servers must not be cut."""
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn httpx's exceptions into the plugin's `TransportError`."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise TransportError(f"timeout: {type(exc).__name__}: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise TransportError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def parse_json(text: str) -> Any:
+    """`text` as JSON; a body that is not JSON is a `ResponseError` quoting its start."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResponseError(f"invalid JSON from server ({exc.msg}): {text[:200]!r}") from exc
+
+
+class HttpTransport:
+    """An httpx client sized for ``max_connections`` requests in flight."""
+
+    def __init__(
+        self,
+        *,
+        max_connections: int,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 30.0)),
+            headers=headers,
+        )
+
+    async def get_json(self, url: str) -> Any:
+        """GET `url` and decode its JSON body."""
+        with translate_errors():
+            response = await self._client.get(url)
+        self._raise_for_status(response, response.text)
+        return parse_json(response.text)
+
+    async def post_json(
+        self, url: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, Any]:
+        """POST `body`; the arrival time of the full response and its decoded JSON."""
+        with translate_errors():
+            response = await self._client.post(url, json=body, headers=headers)
+            arrived = time.perf_counter_ns()
+        self._raise_for_status(response, response.text)
+        return arrived, parse_json(response.text)
+
+    async def post_stream(
+        self, url: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> AsyncIterator[tuple[int, str]]:
+        """POST `body` and yield ``(arrival_ns, data)`` for each SSE event as it arrives."""
+        decoder = SSEDecoder()
+        with translate_errors():
+            async with self._client.stream("POST", url, json=body, headers=headers) as response:
+                if response.status_code >= 400:
+                    text = (await response.aread()).decode("utf-8", "replace")
+                    self._raise_for_status(response, text)
+                async for chunk in response.aiter_bytes():
+                    arrived = time.perf_counter_ns()
+                    for data in decoder.feed(chunk):
+                        yield arrived, data
+        for data in decoder.flush():
+            yield time.perf_counter_ns(), data
+
+    @staticmethod
+    def _raise_for_status(response: httpx.Response, text: str) -> None:
+        if response.status_code >= 400:
+            raise ServerError(response.status_code, text.strip(), _retry_after(response))
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        await self._client.aclose()

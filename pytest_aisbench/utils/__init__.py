@@ -1,0 +1,1 @@
+"""Small utilities shared by backends (AISBench path: ``ais_bench.benchmark.utils``)."""
