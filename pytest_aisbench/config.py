@@ -132,8 +132,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ConfigError(f"--aisbench-set {text!r}: unknown key {key!r}; allowed keys: {allowed}")
     try:
         value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        value = raw
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        value = raw  # the errors literal_eval documents; e.g. {[1]: 2} raises TypeError
     return key, value
 
 
@@ -203,7 +203,8 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
             raise ConfigError("missing required key", source=source, key=key)
     attr = entry["attr"]
     allowed = {**_COMMON_KEYS, **(_SERVICE_KEYS if attr == "service" else _LOCAL_KEYS)}
-    for key, value in entry.items():
+    # attr first: the allowed keys depend on it, so a bad attr must be reported as itself
+    for key, value in sorted(entry.items(), key=lambda item: item[0] != "attr"):
         if key not in allowed:
             raise ConfigError(
                 f"unknown key for attr={attr!r}; allowed keys: {', '.join(sorted(allowed))}",

@@ -86,12 +86,12 @@ class Settings:
         )
         return cls(
             model_names=tuple(option.aisbench_model),
-            backend_dirs=(
+            backend_dirs=tuple(dict.fromkeys((
                 *(Path(d).expanduser().resolve() for d in option.aisbench_backends_dir),
                 *(Path(d) for d in config.getini("aisbench_backends_dirs")),
                 rootdir / "backends",
-                builtin_dir,
-            ),
+                builtin_dir.resolve(),
+            ))),
             overrides=tuple(option.aisbench_set),
             dataset_names=tuple(option.aisbench_dataset),
             datasets_dir=(rootdir / Path(datasets_dir).expanduser()).resolve(),

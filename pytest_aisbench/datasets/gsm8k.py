@@ -189,3 +189,21 @@ GSM8K_CONFIGS: tuple[DatasetConfig, ...] = (
     _config("demo_gsm8k_gen_4_shot_cot_str", "demo_gsm8k_str", chat=False, limit=DEMO_SIZE),
     _config("gsm8k_gen_4_shot_cot_str", "gsm8k_str", chat=False, limit=None),
 )
+
+
+def gold_reply(prompt_text: str, datasets_dir: Path) -> str | None:
+    """What a perfect model answers: the reference chain of thought of the prompt's last question.
+
+    Backs the "gold" checks of a whole suite (every sample must come out correct), which a
+    small real model's near-zero accuracy cannot give.
+    """
+    last = prompt_text.rsplit("Question: ", 1)[-1]
+    question = last.split("\nLet's think step by step", 1)[0]
+    solutions = _solutions_by_question(Path(datasets_dir) / GSM8K_FOLDER / "test.jsonl")
+    solution = solutions.get(question)
+    return None if solution is None else solution_to_cot(solution)
+
+
+@functools.cache
+def _solutions_by_question(path: Path) -> dict[str, str]:
+    return {problem.question: problem.solution for problem in read_problems(path)}

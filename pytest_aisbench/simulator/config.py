@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 Responder = Callable[[str], str | None]
 """Chooses the reply for one request from its prompt text; None falls back to the fixed text."""
@@ -53,6 +54,12 @@ class SimulatorConfig:
     usage_in_stream: bool = True
     json_spaces: bool = False
     eos_chunk: bool = False
+
+    def reset(self, **changes: Any) -> None:
+        """Restore every field to its default, then apply `changes` (for a shared server)."""
+        fresh = SimulatorConfig(**changes)
+        for field in fields(self):
+            setattr(self, field.name, getattr(fresh, field.name))
 
     def reply_for(self, prompt_text: str) -> str:
         """The reply text for one request: the responder's choice, else `text`."""

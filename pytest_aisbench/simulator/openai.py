@@ -23,7 +23,8 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeGuard
 
 from .asgi import BadBody, EventStream, Request
 from .config import SimulatorConfig
@@ -104,6 +105,7 @@ async def completions(request: Request) -> None:
 
 
 async def _serve(request: Request, shape: _Shape) -> None:
+    """Validate, generate, then answer in one body after the last token, or as a stream."""
     try:
         job = parse_job(await request.json(), request.config, chat=shape.chat)
     except BadBody as exc:
@@ -145,8 +147,17 @@ async def _stream(request: Request, reply: _Reply) -> None:
     """Send one chunk per token at its deadline; stop early if the client goes away."""
     schedule = _schedule(request)
     send_usage = reply.job.include_usage and request.config.usage_in_stream
-    tokens = reply.generation.tokens or ("",)
+    generation = reply.generation
+    tokens = generation.tokens or ("",)
     last = len(tokens) - 1
+    # Pre-encoded chunks for all but the last token; reasoning tokens are a prefix, so the
+    # first and last tokens show which of the two kinds this stream needs.
+    slots = {
+        reasoning: request.string_slot(
+            partial(reply.token_chunk, reasoning=reasoning, last=False, tail=send_usage)
+        )
+        for reasoning in {generation.is_reasoning(0), generation.is_reasoning(last)}
+    }
     events = EventStream(request)
     await events.start()
     watcher = request.watch_disconnect()
@@ -157,7 +168,12 @@ async def _stream(request: Request, reply: _Reply) -> None:
                 return
             if index == 0 and reply.shape.chat:
                 await events.event(reply.role_chunk())
-            await events.event(reply.token_chunk(index, text, last=index == last, tail=send_usage))
+            reasoning = generation.is_reasoning(index)
+            if index < last:
+                await events.raw(slots[reasoning](text))
+            else:
+                chunk = reply.token_chunk(text, reasoning=reasoning, last=True, tail=send_usage)
+                await events.event(chunk)
         if send_usage:
             await events.event(reply.usage_chunk())
         await events.raw(b"[DONE]")
@@ -242,7 +258,7 @@ def _text_prompt(body: dict[str, Any]) -> tuple[str, int]:
     raise OpenAIError(400, message, "prompt")
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -419,15 +435,15 @@ class _Reply:
             "prompt_text": None,
         }
 
-    def token_chunk(self, index: int, text: str, *, last: bool, tail: bool) -> dict[str, Any]:
-        """The chunk of token `index`; the last one carries `finish_reason`.
+    def token_chunk(self, text: str, *, reasoning: bool, last: bool, tail: bool) -> dict[str, Any]:
+        """The chunk of one token; the last one carries `finish_reason`.
 
         `tail` says a usage chunk follows; otherwise the last chunk carries the fingerprint.
         """
         choice: dict[str, Any] = {"index": 0}
         if not self.shape.chat:
             choice["text"] = text
-        elif self.generation.is_reasoning(index):
+        elif reasoning:
             choice["delta"] = {"reasoning": text}
         else:
             choice["delta"] = {"content": text}

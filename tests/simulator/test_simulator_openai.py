@@ -24,10 +24,17 @@ CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
 
 
-@pytest.fixture
-def sim() -> Iterator[RunningSimulator]:
-    with running_simulator(SimulatorConfig(text=TEXT)) as running:
+@pytest.fixture(scope="module")
+def shared_sim() -> Iterator[RunningSimulator]:
+    with running_simulator() as running:
         yield running
+
+
+@pytest.fixture
+def sim(shared_sim: RunningSimulator) -> RunningSimulator:
+    """The module's simulator, its configuration back to defaults (the reply pinned to TEXT)."""
+    shared_sim.config.reset(text=TEXT)
+    return shared_sim
 
 
 @pytest.fixture
@@ -174,7 +181,7 @@ def test_reasoning_comes_first(sim: RunningSimulator, client: httpx.Client) -> N
     assert message["content"] == TEXT
     events = sse_events(client, CHAT, chat_body(stream=True))
     token_deltas = deltas(events)[1:]
-    assert [d for d in token_deltas[:5]] == [
+    assert token_deltas[:5] == [
         {"reasoning": piece} for piece in ["Two", " and", " two", " make", " four."]
     ]
     assert "".join(d["content"] for d in token_deltas[5:]) == TEXT
@@ -220,7 +227,7 @@ def test_completions_default_to_16_tokens_like_vllm(
     sim.config.output_len = 40
     choice = client.post(COMPLETIONS, json={"prompt": "Go"}).json()["choices"][0]
     assert choice["finish_reason"] == "length"
-    assert choice["text"] == "".join(TOKENS + [" Let's", " compute.", " 2", " +", " 2"])
+    assert choice["text"] == "".join([*TOKENS, " Let's", " compute.", " 2", " +", " 2"])
 
 
 def test_completions_accept_token_id_prompts(client: httpx.Client) -> None:
@@ -266,14 +273,23 @@ def test_min_tokens_extends_the_reply(client: httpx.Client) -> None:
     assert body["choices"][0]["finish_reason"] == "stop"
 
 
-@pytest.mark.parametrize("stop", ["=", ["nothing", " ="], ["4.", "="]])
-def test_stop_cuts_before_the_first_stop_string(client: httpx.Client, stop: Any) -> None:
+@pytest.mark.parametrize(
+    ("stop", "expected"),
+    [
+        ("=", "Let's compute. 2 + 2 "),
+        (["nothing", " ="], "Let's compute. 2 + 2"),
+        (["4.", "="], "Let's compute. 2 + 2 "),
+    ],
+)
+def test_stop_cuts_before_the_first_stop_string(
+    client: httpx.Client, stop: Any, expected: str
+) -> None:
     choice = client.post(CHAT, json=chat_body(stop=stop)).json()["choices"][0]
-    assert choice["message"]["content"] in ("Let's compute. 2 + 2 ", "Let's compute. 2 + 2")
+    assert choice["message"]["content"] == expected
     assert choice["finish_reason"] == "stop"
     events = sse_events(client, CHAT, chat_body(stop=stop, stream=True))
     streamed = "".join(d.get("content", "") for d in deltas(events))
-    assert streamed == choice["message"]["content"]
+    assert streamed == expected
     assert events[-2]["choices"][0]["finish_reason"] == "stop"
 
 
@@ -369,6 +385,27 @@ def test_non_ascii_text_round_trips(
     assert [d["content"] for d in deltas(events)[1:]] == ["Grüße", " 東京", " 🚀"]
 
 
+@pytest.mark.parametrize("json_spaces", [False, True])
+def test_stream_chunks_are_encoded_exactly_like_the_full_encoder(
+    sim: RunningSimulator, client: httpx.Client, json_spaces: bool
+) -> None:
+    sim.config.text = 'He said "hi" \\ back\nslash\ttab Grüße 🚀 </end>'
+    sim.config.reasoning_text = 'Think "twice".'
+    sim.config.json_spaces = json_spaces
+    response = client.post(CHAT, json=chat_body(stream=True))
+    payloads = [block[len("data: ") :] for block in response.text.split("\n\n")[:-2]]
+    for payload in payloads:
+        parsed = json.loads(payload)
+        if json_spaces:
+            assert payload == json.dumps(parsed)
+        else:
+            assert payload == json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
+    texts = [
+        d.get("reasoning", d.get("content")) for d in deltas([json.loads(p) for p in payloads])
+    ]
+    assert "".join(texts[1:]) == sim.config.reasoning_text + sim.config.text
+
+
 def test_json_spaces_writes_like_json_dumps(sim: RunningSimulator, client: httpx.Client) -> None:
     assert '": "' not in client.post(CHAT, json=chat_body()).text
     sim.config.json_spaces = True
@@ -428,6 +465,14 @@ def test_a_client_leaving_mid_stream_does_not_hurt_the_server(
     sim.config.itl = 0.0
     sim.config.output_len = None
     assert client.post(CHAT, json=chat_body()).status_code == 200
+
+
+def test_running_simulator_stops_on_exit() -> None:
+    with running_simulator(SimulatorConfig(model="m")) as running:
+        assert running.url == f"http://127.0.0.1:{running.port}"
+        assert httpx.get(f"{running.url}/v1/models").json()["data"][0]["id"] == "m"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{running.url}/v1/models")
 
 
 # --- command line -------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""Fixtures shared by the project's tests: the GSM8K suite in a pytester folder, simulators."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_aisbench.datasets.gsm8k import gold_reply
+from pytest_aisbench.report import read_report
+from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
+
+REPO = Path(__file__).resolve().parent.parent
+DATASETS_DIR = Path(
+    os.environ.get("AISBENCH_DATASETS_DIR", REPO.parent / "shared" / "datasets")
+).resolve()
+TEST_BACKENDS = REPO / "tests" / "backends"
+SUITE = REPO / "suites" / "accuracy" / "test_gsm8k.py"
+
+
+@pytest.fixture(autouse=True)
+def _datasets_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AISBENCH_DATASETS_DIR", str(DATASETS_DIR))
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A pytester folder holding the project's GSM8K suite, exactly as shipped."""
+    pytester.makepyfile(test_gsm8k=SUITE.read_text())
+    return pytester
+
+
+def gold_responder(prompt_text: str) -> str | None:
+    """A simulator responder answering each GSM8K question with its reference solution."""
+    return gold_reply(prompt_text, DATASETS_DIR)
+
+
+@pytest.fixture
+def simulator() -> Iterator[RunningSimulator]:
+    with running_simulator(SimulatorConfig()) as sim:
+        yield sim
+
+
+def point_at(sim: RunningSimulator, backend: str = "vllm_chat", *extra: str) -> list[str]:
+    """Options that run `backend` against `sim`, without retries (faults show at once)."""
+    return [
+        "--aisbench-model", backend,
+        "--aisbench-set", "host_ip=127.0.0.1",
+        "--aisbench-set", f"host_port={sim.port}",
+        "--aisbench-set", "retry=0",
+        *extra,
+    ]
+
+
+def samples_of(report_path: Path) -> list[dict]:
+    """The sample records of a JSONL report, sorted by (model, dataset, index)."""
+    rows = [r for r in read_report(report_path) if r["type"] == "sample"]
+    return sorted(rows, key=lambda r: (r["model"], r["dataset"], r["index"]))
