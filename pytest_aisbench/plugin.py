@@ -7,7 +7,7 @@ process) keeps the records, writes the report and evaluates the gates at session
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from pytest_aisbench.outcomes import STATUS, SampleResult, failure_message
 from pytest_aisbench.records import PROPERTY_NAME, SampleRecord, record_from_properties
 from pytest_aisbench.scheduler import ShardScheduling, owns, worker_shard
 from pytest_aisbench.session import AisbenchSession, SampleRef
+from pytest_aisbench.simulator import RunningSimulator, running_simulator
 
 session_key = pytest.StashKey[AisbenchSession]()
 record_key = pytest.StashKey[SampleRecord]()
@@ -116,6 +117,13 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
     record = state.record(ref)
     request.node.stash[record_key] = record
     return SampleResult(record, state.settings.strict)
+
+
+@pytest.fixture
+def aisbench_simulator() -> Iterator[RunningSimulator]:
+    """An inference-server simulator on a free port; change ``.config`` between requests."""
+    with running_simulator() as simulator:
+        yield simulator
 
 
 @pytest.hookimpl(wrapper=True)

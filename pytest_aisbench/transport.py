@@ -58,8 +58,11 @@ class HttpTransport:
         max_connections: int,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         headers: dict[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """`transport` replaces the network, e.g. ``httpx.MockTransport`` in unit tests."""
         self._client = httpx.AsyncClient(
+            transport=transport,
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),

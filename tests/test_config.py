@@ -301,7 +301,10 @@ def test_api_key_never_shows_in_reprs(tmp_path: Path, monkeypatch) -> None:
     shown += [repr(model.api_key), repr(model.headers)]
     assert not [text for text in shown if API_KEY in text]
     assert repr(config) == f"ModelConfig(abbr='b', type=VLLMCustomAPIChat, source={str(file)!r})"
-    assert repr(model) == "VLLMCustomAPIChat(abbr='b', url='http://localhost:8000/v1/chat/completions')"
+    assert (
+        repr(model)
+        == "VLLMCustomAPIChat(abbr='b', url='http://localhost:8000/v1/chat/completions')"
+    )
 
 
 @pytest.mark.parametrize("value", ["1234567890123", f"['{API_KEY}']", f"b'{API_KEY}'"])

@@ -6,7 +6,7 @@ Used by tests and benchmarks where a real model is not the point. Run it in-proc
 
 from __future__ import annotations
 
-from .app import SimulatorApp, create_app
+from .app import SimulatorApp, SimulatorStats, create_app
 from .config import (
     Responder,
     ResponseRule,
@@ -25,6 +25,7 @@ __all__ = [
     "RunningSimulator",
     "SimulatorApp",
     "SimulatorConfig",
+    "SimulatorStats",
     "create_app",
     "load_responses",
     "responder_from_file",

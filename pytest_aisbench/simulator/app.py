@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 
 from . import openai
 from .asgi import Receive, Request, Scope, Send
@@ -33,6 +34,19 @@ def merge_routes(tables: tuple[Routes, ...]) -> dict[tuple[str, str], Handler]:
     return merged
 
 
+@dataclass
+class SimulatorStats:
+    """What the simulator saw, so tests can check what a client really sent."""
+
+    requests: int = 0
+    """Requests to a generation endpoint (POST)."""
+    in_flight: int = 0
+    max_in_flight: int = 0
+    """The most generation requests open at the same time."""
+    authorizations: list[str] = field(default_factory=list)
+    """The ``Authorization`` header of every generation request ('' when absent)."""
+
+
 class SimulatorApp:
     """A raw ASGI application serving the configured protocols.
 
@@ -44,6 +58,7 @@ class SimulatorApp:
         self.config = config
         self._routes = dict(routes)
         self._paths = {path for _, path in self._routes}
+        self.stats = SimulatorStats()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -55,12 +70,32 @@ class SimulatorApp:
         arrival = asyncio.get_running_loop().time()
         request = Request(scope, receive, send, copy.copy(self.config), arrival)
         handler = self._routes.get((scope["method"], scope["path"]))
-        if handler is not None:
+        if handler is not None and scope["method"] == "POST":
+            await self._generate(scope, request, handler)
+        elif handler is not None:
             await handler(request)
         elif scope["path"] in self._paths:
             await request.respond_json(405, {"detail": "Method Not Allowed"})
         else:
             await request.respond_json(404, {"detail": "Not Found"})
+
+
+    async def _generate(self, scope: Scope, request: Request, handler: Handler) -> None:
+        """A generation request: counted, checked for the api key (as ``vllm --api-key``)."""
+        headers = dict(scope.get("headers") or ())
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        stats = self.stats
+        stats.requests += 1
+        stats.authorizations.append(authorization)
+        if request.config.api_key and authorization != f"Bearer {request.config.api_key}":
+            await request.respond_json(401, {"error": "Unauthorized"})
+            return
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            await handler(request)
+        finally:
+            stats.in_flight -= 1
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -38,6 +38,8 @@ class SimulatorConfig:
         json_spaces: True writes JSON like `json.dumps` defaults (spaces after `:` and `,`,
             non-ASCII escaped), as llama-cpp-python does; False writes compact UTF-8 JSON as
             vLLM does.
+        api_key: when set, generation requests must send ``Authorization: Bearer <api_key>``
+            or get a 401, as ``vllm serve --api-key`` does.
         eos_chunk: on a natural stop, also generate the end-of-sequence token: one more
             chunk with empty text that carries `finish_reason` and counts in
             `completion_tokens`, which is what vLLM sends when the model emits EOS.
@@ -54,6 +56,7 @@ class SimulatorConfig:
     usage_in_stream: bool = True
     json_spaces: bool = False
     eos_chunk: bool = False
+    api_key: str = ""
 
     def reset(self, **changes: Any) -> None:
         """Restore every field to its default, then apply `changes` (for a shared server)."""

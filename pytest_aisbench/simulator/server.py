@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from .app import create_app
+from .app import SimulatorStats, create_app
 from .config import SimulatorConfig
 
 
@@ -27,6 +27,7 @@ class RunningSimulator:
     host: str
     port: int
     config: SimulatorConfig
+    stats: SimulatorStats
 
     @property
     def url(self) -> str:
@@ -57,9 +58,10 @@ def running_simulator(
     config = config if config is not None else SimulatorConfig()
     sock = bind_free_socket(host)
     port = sock.getsockname()[1]
+    app = create_app(config)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config),
+            app,
             log_level="warning",
             access_log=False,
             lifespan="on",
@@ -72,7 +74,7 @@ def running_simulator(
     thread.start()
     try:
         _wait_started(server, thread, startup_timeout)
-        yield RunningSimulator(host=host, port=port, config=config)
+        yield RunningSimulator(host=host, port=port, config=config, stats=app.stats)
     finally:
         server.should_exit = True
         thread.join(timeout=startup_timeout)
