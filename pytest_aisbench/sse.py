@@ -22,7 +22,7 @@ class SSEDecoder:
     def feed(self, chunk: bytes) -> list[str]:
         """The data of every event completed by `chunk`."""
         self._buffer += chunk
-        events = []
+        events: list[str] = []
         while True:
             match = _EVENT_END.search(self._buffer)
             if match is None:
