@@ -135,7 +135,11 @@ class ModelRunner:
         if path:
             if self._token_counter is None:
                 self._token_counter = TokenCounter(path)
-            output.output_tokens = self._token_counter.count(output.content)
+            # reasoning tokens are generated tokens too, as in usage and the event count
+            counter = self._token_counter
+            output.output_tokens = counter.count(output.reasoning_content) + counter.count(
+                output.content
+            )
             output.token_source = "tokenizer"
         elif len(output.event_times_ns) > 1:
             output.output_tokens = len(output.content_times_ns)

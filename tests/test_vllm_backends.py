@@ -227,9 +227,7 @@ async def test_ttft_ignores_a_role_chunk_that_arrives_early() -> None:
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["text", "stream"])
-async def test_reasoning_is_kept_apart_from_the_answer(
-    sim: RunningSimulator, stream: bool
-) -> None:
+async def test_reasoning_is_kept_apart_from_the_answer(sim: RunningSimulator, stream: bool) -> None:
     sim.config.reasoning_text = "Let me think."
     out = await generate_once(backend(VLLMCustomAPIChat, sim, stream=stream), "hi", 64)
 
@@ -304,6 +302,16 @@ def runner_for(path: str) -> ModelRunner:
     return ModelRunner(validate_model(entry, "test"))
 
 
+def save_word_tokenizer(folder: Path) -> None:
+    """A tiny tokenizer.json: one token per word or punctuation run (unknown words: [UNK])."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {"[UNK]": 0, "The": 1, "answer": 2, "is": 3, "4": 4, ".": 5}
+    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.save(str(folder / "tokenizer.json"))
+
+
 @pytest.fixture
 def llama_cpp(sim: RunningSimulator) -> RunningSimulator:
     sim.config.usage_in_stream = False
@@ -326,13 +334,7 @@ async def test_llama_cpp_stream_counts_tokens_from_events(llama_cpp: RunningSimu
 async def test_llama_cpp_stream_counts_tokens_with_the_tokenizer(
     llama_cpp: RunningSimulator, tmp_path: Path
 ) -> None:
-    from tokenizers import Tokenizer, models, pre_tokenizers
-
-    vocab = {"[UNK]": 0, "The": 1, "answer": 2, "is": 3, "4": 4, ".": 5}
-    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    tokenizer.save(str(tmp_path / "tokenizer.json"))
-
+    save_word_tokenizer(tmp_path)
     out = await generate_once(backend(VLLMCustomAPIChat, llama_cpp, stream=True), "hi", 64)
     llama_cpp_output_tokens_missing(out)
 
@@ -341,6 +343,37 @@ async def test_llama_cpp_stream_counts_tokens_with_the_tokenizer(
     # "The", "answer", "is", "4", "." : the tokenizer's count, not the 4 events
     assert out.output_tokens == 5
     assert out.token_source == "tokenizer"
+
+
+async def test_tokenizer_count_includes_reasoning_tokens(
+    llama_cpp: RunningSimulator, tmp_path: Path
+) -> None:
+    """Reasoning tokens are generated tokens: the server's usage and the events count them."""
+    save_word_tokenizer(tmp_path)
+    llama_cpp.config.reasoning_text = "Let me think."
+    out = await generate_once(backend(VLLMCustomAPIChat, llama_cpp, stream=True), "hi", 64)
+    assert out.success, out.error_info
+    assert (out.reasoning_content, out.content) == ("Let me think.", ANSWER)
+    assert out.output_tokens is None
+
+    runner_for(str(tmp_path)).count_tokens(out)
+
+    # "Let", "me", "think", "." then "The", "answer", "is", "4", "."
+    assert out.output_tokens == 4 + 5
+    assert out.token_source == "tokenizer"
+
+
+async def test_non_stream_reply_without_usage_has_no_event_count() -> None:
+    """One body is one event: nothing to count tokens from without a tokenizer."""
+    payload = {"choices": [{"index": 0, "text": " 4", "finish_reason": "stop"}]}
+    model = VLLMCustomAPI(model="m", retry=0)
+    use_mock(model, lambda request: httpx.Response(200, json=payload))
+    out = await generate_once(model, "2 + 2 =", 8)
+    assert (out.success, out.content, out.output_tokens) == (True, " 4", None)
+
+    runner_for("").count_tokens(out)
+
+    assert (out.output_tokens, out.token_source) == (None, "")
 
 
 async def test_count_tokens_keeps_the_servers_usage(sim: RunningSimulator) -> None:
