@@ -22,8 +22,11 @@ from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running
 DATASET = "gsm8k_gen_4_shot_cot_chat_prompt"
 SAMPLES = 64
 LATENCY_S = 0.2
-DATASETS_DIR = Path(os.environ.get(
-    "AISBENCH_DATASETS_DIR", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+DATASETS_DIR = Path(
+    os.environ.get(
+        "AISBENCH_DATASETS_DIR", Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +36,21 @@ def simulator() -> Iterator[RunningSimulator]:
 
 
 @pytest.mark.parametrize("batch_size", [8, 32])
-def test_engine_64_requests_at_200ms(benchmark, simulator: RunningSimulator,
-                                     batch_size: int) -> None:
+def test_engine_64_requests_at_200ms(
+    benchmark, simulator: RunningSimulator, batch_size: int
+) -> None:
     config = validate_model(
-        dict(attr="service", type=VLLMCustomAPIChat, abbr="sim", model="sim-model",
-             host_ip="127.0.0.1", host_port=simulator.port, batch_size=batch_size,
-             max_out_len=64, retry=0),
+        dict(
+            attr="service",
+            type=VLLMCustomAPIChat,
+            abbr="sim",
+            model="sim-model",
+            host_ip="127.0.0.1",
+            host_port=simulator.port,
+            batch_size=batch_size,
+            max_out_len=64,
+            retry=0,
+        ),
         "benchmark",
     )
 

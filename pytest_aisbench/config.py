@@ -169,8 +169,9 @@ def load_backend_file(file: Path, overrides: Sequence[tuple[str, Any]] = ()) -> 
     configs = []
     for position, entry in enumerate(models):
         if not isinstance(entry, dict):
-            raise ConfigError(f"models[{position}] must be a dict, not {type(entry).__name__}",
-                              source=source)
+            raise ConfigError(
+                f"models[{position}] must be a dict, not {type(entry).__name__}", source=source
+            )
         configs.append(validate_model(dict(entry, **dict(overrides)), source))
     return configs
 
@@ -214,15 +215,21 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
         types, what = allowed[key]
         bad_type = not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
         if bad_type or not _in_range(key, value, entry):
-            raise ConfigError(f"invalid value {_shown(key, value)}; expected {what}",
-                              source=source, key=key)
+            raise ConfigError(
+                f"invalid value {_shown(key, value)}; expected {what}", source=source, key=key
+            )
     cls = entry["type"]
     if not issubclass(cls, BaseModel):
-        raise ConfigError(f"{cls.__name__} is not a BaseModel or BaseAPIModel subclass",
-                          source=source, key="type")
+        raise ConfigError(
+            f"{cls.__name__} is not a BaseModel or BaseAPIModel subclass", source=source, key="type"
+        )
     if (attr == "service") != issubclass(cls, BaseAPIModel):
-        raise ConfigError(f"attr={attr!r} does not match {cls.__name__}: service backends "
-                          "subclass BaseAPIModel, local ones BaseModel", source=source, key="attr")
+        raise ConfigError(
+            f"attr={attr!r} does not match {cls.__name__}: service backends "
+            "subclass BaseAPIModel, local ones BaseModel",
+            source=source,
+            key="attr",
+        )
     settings = {k: v for k, v in entry.items() if k not in _PLUGIN_KEYS}
     if attr == "service":
         settings["api_key"] = Secret(entry.get("api_key") or os.environ.get(API_KEY_ENV, ""))
@@ -263,20 +270,27 @@ def _shown(key: str, value: Any) -> str:
 def _server_config(raw: dict[str, Any], source: str) -> ServerConfig:
     unknown = set(raw) - _SERVER_KEYS
     if unknown:
-        raise ConfigError(f"unknown server keys {sorted(unknown)}; allowed: {sorted(_SERVER_KEYS)}",
-                          source=source, key="server")
+        raise ConfigError(
+            f"unknown server keys {sorted(unknown)}; allowed: {sorted(_SERVER_KEYS)}",
+            source=source,
+            key="server",
+        )
     cmd = raw.get("cmd")
     if not isinstance(cmd, (list, tuple)) or not cmd or not all(isinstance(a, str) for a in cmd):
-        raise ConfigError("server cmd must be a non-empty argument list of strings (no shell "
-                          "string), e.g. ['python', '-m', 'vllm.entrypoints.openai.api_server']",
-                          source=source, key="server")
+        raise ConfigError(
+            "server cmd must be a non-empty argument list of strings (no shell "
+            "string), e.g. ['python', '-m', 'vllm.entrypoints.openai.api_server']",
+            source=source,
+            key="server",
+        )
     env = raw.get("env", {})
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         raise ConfigError("server env must be a dict of strings", source=source, key="server")
     timeout = raw.get("startup_timeout", 600.0)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-        raise ConfigError("server startup_timeout must be a number of seconds > 0",
-                          source=source, key="server")
+        raise ConfigError(
+            "server startup_timeout must be a number of seconds > 0", source=source, key="server"
+        )
     return ServerConfig(
         cmd=tuple(cmd),
         env=dict(env),

@@ -170,8 +170,15 @@ class ModelRunner:
                 f"{len(texts) if isinstance(texts, list) else '?'} items for {len(prompts)} inputs"
             )
         return [
-            RequestOutput(success=True, content=str(text), input=prompt, send_time_ns=sent,
-                          event_times_ns=[arrived], content_times_ns=[arrived], attempts=1)
+            RequestOutput(
+                success=True,
+                content=str(text),
+                input=prompt,
+                send_time_ns=sent,
+                event_times_ns=[arrived],
+                content_times_ns=[arrived],
+                attempts=1,
+            )
             for prompt, text in zip(prompts, texts, strict=True)
         ]
 
@@ -284,4 +291,6 @@ async def _run_batch(
         await asyncio.gather(*(one(s) for s in samples))
     else:
         size = runner.config.batch_size
-        await asyncio.gather(*(local_batch(samples[i : i + size]) for i in range(0, len(samples), size)))
+        await asyncio.gather(
+            *(local_batch(samples[i : i + size]) for i in range(0, len(samples), size))
+        )

@@ -1,15 +1,15 @@
 """Exceptions of pytest-aisbench, grouped by what failed rather than by Python kind.
 
     AisbenchError
-    ├── ConfigError        a backend file, option or setting is wrong (the user's input: exit status 4)
-    ├── DatasetError       a dataset is missing or one of its lines is malformed (the user's input)
-    ├── ServerStartError   a managed server did not start or did not become ready
-    └── BackendError       a request for one sample failed; recorded as that sample's `error` outcome
-        ├── TransportError     no usable response: connection refused or reset, timeout, stream cut
-        ├── ServerError        the server answered with an HTTP error status (keeps status and body)
-        └── ResponseError      the server answered 2xx but the body cannot be understood
+    ├── ConfigError       a backend file, option or setting is wrong (user input: exit status 4)
+    ├── DatasetError      a dataset is missing or one of its lines is malformed (user input)
+    ├── ServerStartError  a managed server did not start or did not become ready
+    └── BackendError      one sample's request failed; recorded as its `error` outcome
+        ├── TransportError    no usable response: connection refused or reset, timeout, cut stream
+        ├── ServerError       the server answered an HTTP error status (keeps status and body)
+        └── ResponseError     the server answered 2xx but the body cannot be understood
 
-Foreign exceptions (httpx, json) are translated into these at one boundary: `pytest_aisbench.transport`.
+Foreign exceptions (httpx, json) become these at one boundary: `pytest_aisbench.transport`.
 """
 
 from __future__ import annotations

@@ -99,7 +99,8 @@ def accuracy_gates(records: list[SampleRecord]) -> list[AccuracyGate]:
         counts = Counter({outcome: 0 for outcome in OUTCOMES})
         counts.update(r.outcome for r in group)
         thresholds = [r.min_accuracy for r in group if r.min_accuracy is not None]
-        gates.append(AccuracyGate(model, dataset, dict(counts), max(thresholds, default=None)))
+        threshold = max(thresholds, default=None)
+        gates.append(AccuracyGate(model, dataset, {o: counts[o] for o in OUTCOMES}, threshold))
     return gates
 
 

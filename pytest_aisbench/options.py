@@ -26,31 +26,73 @@ def _fraction(text: str) -> float:
 def add_options(parser: pytest.Parser) -> None:
     """Declare every option of the plugin."""
     group = parser.getgroup("aisbench", "LLM evaluations (pytest-aisbench)")
-    group.addoption("--aisbench-model", action="append", default=[], metavar="NAME",
-                    help="backend to evaluate (a backend file's name); repeatable")
-    group.addoption("--aisbench-backends-dir", action="append", default=[], metavar="DIR",
-                    help="folder of your own backend files, searched first; repeatable")
-    group.addoption("--aisbench-set", action="append", default=[], metavar="KEY=VALUE",
-                    help="override a backend config key for every selected backend, "
-                         "e.g. host_port=8000; VALUE is read as a Python literal when it parses")
-    group.addoption("--aisbench-dataset", action="append", default=[], metavar="NAME",
-                    help="dataset config to run instead of the suites' defaults; repeatable")
-    group.addoption("--aisbench-datasets-dir", metavar="DIR",
-                    help=f"folder holding the dataset files (or ini aisbench_datasets_dir, "
-                         f"or ${DATASETS_DIR_ENV})")
-    group.addoption("--aisbench-strict", action="store_true",
-                    help="fail every sample that is not correct (default: only errors fail)")
-    group.addoption("--aisbench-min-accuracy", type=_fraction, metavar="FRACTION",
-                    help="accuracy gate for datasets without their own, e.g. 0.6")
-    group.addoption("--aisbench-report", metavar="PATH",
-                    help="write every sample record and the gates as JSON lines, as they finish")
-    parser.addini("aisbench_backends_dirs", type="paths", default=[],
-                  help="folders of your own backend files, searched before the built-in ones")
-    parser.addini("aisbench_datasets_dir", default="",
-                  help=f"folder holding the dataset files (overridden by the option and "
-                       f"${DATASETS_DIR_ENV})")
-    parser.addini("aisbench_min_accuracy", default="",
-                  help="default accuracy gate, a fraction between 0 and 1")
+    group.addoption(
+        "--aisbench-model",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="backend to evaluate (a backend file's name); repeatable",
+    )
+    group.addoption(
+        "--aisbench-backends-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder of your own backend files, searched first; repeatable",
+    )
+    group.addoption(
+        "--aisbench-set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a backend config key for every selected backend, "
+        "e.g. host_port=8000; VALUE is read as a Python literal when it parses",
+    )
+    group.addoption(
+        "--aisbench-dataset",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="dataset config to run instead of the suites' defaults; repeatable",
+    )
+    group.addoption(
+        "--aisbench-datasets-dir",
+        metavar="DIR",
+        help=f"folder holding the dataset files (or ini aisbench_datasets_dir, "
+        f"or ${DATASETS_DIR_ENV})",
+    )
+    group.addoption(
+        "--aisbench-strict",
+        action="store_true",
+        help="fail every sample that is not correct (default: only errors fail)",
+    )
+    group.addoption(
+        "--aisbench-min-accuracy",
+        type=_fraction,
+        metavar="FRACTION",
+        help="accuracy gate for datasets without their own, e.g. 0.6",
+    )
+    group.addoption(
+        "--aisbench-report",
+        metavar="PATH",
+        help="write every sample record and the gates as JSON lines, as they finish",
+    )
+    parser.addini(
+        "aisbench_backends_dirs",
+        type="paths",
+        default=[],
+        help="folders of your own backend files, searched before the built-in ones",
+    )
+    parser.addini(
+        "aisbench_datasets_dir",
+        default="",
+        help=f"folder holding the dataset files (overridden by the option and ${DATASETS_DIR_ENV})",
+    )
+    parser.addini(
+        "aisbench_min_accuracy",
+        default="",
+        help="default accuracy gate, a fraction between 0 and 1",
+    )
 
 
 @dataclass(frozen=True)
@@ -86,12 +128,16 @@ class Settings:
         )
         return cls(
             model_names=tuple(option.aisbench_model),
-            backend_dirs=tuple(dict.fromkeys((
-                *(Path(d).expanduser().resolve() for d in option.aisbench_backends_dir),
-                *(Path(d) for d in config.getini("aisbench_backends_dirs")),
-                rootdir / "backends",
-                builtin_dir.resolve(),
-            ))),
+            backend_dirs=tuple(
+                dict.fromkeys(
+                    (
+                        *(Path(d).expanduser().resolve() for d in option.aisbench_backends_dir),
+                        *(Path(d) for d in config.getini("aisbench_backends_dirs")),
+                        rootdir / "backends",
+                        builtin_dir.resolve(),
+                    )
+                )
+            ),
             overrides=tuple(option.aisbench_set),
             dataset_names=tuple(option.aisbench_dataset),
             datasets_dir=(rootdir / Path(datasets_dir).expanduser()).resolve(),

@@ -77,12 +77,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     kwargs = dict(marker.kwargs) if marker else {}
     unknown = set(kwargs) - MARKER_KEYS
     if unknown:
-        pytest.exit(f"{metafunc.definition.nodeid}: unknown aisbench marker keys "
-                    f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}", returncode=4)
+        pytest.exit(
+            f"{metafunc.definition.nodeid}: unknown aisbench marker keys "
+            f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}",
+            returncode=4,
+        )
     if not state.models:
-        metafunc.parametrize("aisbench_sample", [pytest.param(None, marks=pytest.mark.skip(
-            reason="no backend selected: pass --aisbench-model NAME"))], ids=["no-model"],
-            indirect=True)
+        metafunc.parametrize(
+            "aisbench_sample",
+            [
+                pytest.param(
+                    None,
+                    marks=pytest.mark.skip(
+                        reason="no backend selected: pass --aisbench-model NAME"
+                    ),
+                )
+            ],
+            ids=["no-model"],
+            indirect=True,
+        )
         return
     try:
         refs = state.refs(list(kwargs.get("datasets", [])), kwargs.get("min_accuracy"))
@@ -127,8 +140,9 @@ def aisbench_simulator() -> Iterator[RunningSimulator]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
-        None, TestReport, TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, TestReport, TestReport]:
     report = yield
     record = item.stash.get(record_key, None)
     if record is None or report.when != "call":
@@ -173,8 +187,10 @@ class ControllerHooks:
             if gate.verdict != "-":
                 failed = failed or gate.verdict == "FAIL"
                 _log_gate_report(session.config, gate)
-        if failed and session.exitstatus in (pytest.ExitCode.OK,
-                                             pytest.ExitCode.NO_TESTS_COLLECTED):
+        if failed and session.exitstatus in (
+            pytest.ExitCode.OK,
+            pytest.ExitCode.NO_TESTS_COLLECTED,
+        ):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -188,15 +204,17 @@ def _log_gate_report(config: pytest.Config, gate: AccuracyGate) -> None:
     """A gate as a test entry of its own: counted in the summary, a testcase in JUnit XML."""
     passed = gate.verdict == "PASS"
     for when in ("call", "teardown"):
-        config.hook.pytest_runtest_logreport(report=TestReport(
-            nodeid=f"aisbench::{gate.name}",
-            location=("aisbench", None, gate.name),
-            keywords={},
-            outcome="passed" if passed or when == "teardown" else "failed",
-            longrepr=None if passed or when == "teardown" else gate.explain(),
-            when=when,
-            user_properties=[("aisbench_gate", gate.to_dict())] if when == "call" else [],
-        ))
+        config.hook.pytest_runtest_logreport(
+            report=TestReport(
+                nodeid=f"aisbench::{gate.name}",
+                location=("aisbench", None, gate.name),
+                keywords={},
+                outcome="passed" if passed or when == "teardown" else "failed",
+                longrepr=None if passed or when == "teardown" else gate.explain(),
+                when=when,
+                user_properties=[("aisbench_gate", gate.to_dict())] if when == "call" else [],
+            )
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

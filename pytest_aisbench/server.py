@@ -30,8 +30,10 @@ class ManagedServer:
         self.spec = model.server
         self.log_path = log_path
         settings = model.settings
-        fill = {"host": str(settings.get("host_ip", "localhost")),
-                "port": str(settings.get("host_port", 8080))}
+        fill = {
+            "host": str(settings.get("host_ip", "localhost")),
+            "port": str(settings.get("host_port", 8080)),
+        }
         self.cmd = [arg.format(**fill) for arg in self.spec.cmd]
         self.ready_url = model.base_url + "/" + self.spec.ready_path.lstrip("/")
         self._process: subprocess.Popen[bytes] | None = None

@@ -78,13 +78,18 @@ class AisbenchSession:
     def refs(self, marker_datasets: list[str], marker_min: float | None) -> list[SampleRef]:
         """The items of one sample test: every selected model x dataset x sample."""
         names = list(self.settings.dataset_names) or marker_datasets
-        refs = []
+        refs: list[SampleRef] = []
         for model in self.models:
             for name in names:
                 dataset = get_dataset_config(name)
                 gate = next(
-                    (v for v in (marker_min, dataset.min_accuracy, self.settings.min_accuracy)
-                     if v is not None), None)
+                    (
+                        v
+                        for v in (marker_min, dataset.min_accuracy, self.settings.min_accuracy)
+                        if v is not None
+                    ),
+                    None,
+                )
                 refs.extend(
                     SampleRef(model.abbr, name, dataset.abbr, sample.index, gate)
                     for sample in self.samples(dataset)
@@ -117,9 +122,11 @@ class AisbenchSession:
         if self.settings.report_path is not None:
             self.report = JsonlReport(
                 self.settings.report_path,
-                {"models": [m.abbr for m in self.models],
-                 "datasets": list(self.settings.dataset_names),
-                 "strict": self.settings.strict},
+                {
+                    "models": [m.abbr for m in self.models],
+                    "datasets": list(self.settings.dataset_names),
+                    "strict": self.settings.strict,
+                },
             )
 
     def add_record(self, record: SampleRecord) -> None:

@@ -1,7 +1,7 @@
 """Server-sent events framing: bytes in, event data strings out.
 
-Events end at a blank line (``\\n\\n``, ``\\r\\n\\r\\n`` or ``\\r\\r``); a partial event is kept until
-the rest arrives. Only ``data:`` fields matter to inference servers; comments (``:``) and the
+Events end at a blank line (``\\n\\n``, ``\\r\\n\\r\\n`` or ``\\r\\r``); a partial event is kept
+until the rest arrives. Only ``data:`` fields matter to inference servers; comments (``:``) and the
 ``event:``/``id:``/``retry:`` fields are skipped. Several ``data:`` lines join with ``\\n``.
 """
 

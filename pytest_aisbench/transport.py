@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 import httpx
@@ -89,7 +89,7 @@ class HttpTransport:
 
     async def post_stream(
         self, url: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> AsyncIterator[tuple[int, str]]:
+    ) -> AsyncGenerator[tuple[int, str], None]:
         """POST `body` and yield ``(arrival_ns, data)`` for each SSE event as it arrives."""
         decoder = SSEDecoder()
         with translate_errors():

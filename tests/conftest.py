@@ -46,10 +46,14 @@ def simulator() -> Iterator[RunningSimulator]:
 def point_at(sim: RunningSimulator, backend: str = "vllm_chat", *extra: str) -> list[str]:
     """Options that run `backend` against `sim`, without retries (faults show at once)."""
     return [
-        "--aisbench-model", backend,
-        "--aisbench-set", "host_ip=127.0.0.1",
-        "--aisbench-set", f"host_port={sim.port}",
-        "--aisbench-set", "retry=0",
+        "--aisbench-model",
+        backend,
+        "--aisbench-set",
+        "host_ip=127.0.0.1",
+        "--aisbench-set",
+        f"host_port={sim.port}",
+        "--aisbench-set",
+        "retry=0",
         *extra,
     ]
 

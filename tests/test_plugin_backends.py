@@ -7,13 +7,13 @@ import sys
 import textwrap
 
 import pytest
-from conftest import gold_responder, samples_of
 
+from conftest import gold_responder, samples_of
 from pytest_aisbench.simulator import RunningSimulator
 
 # AISBench's "Supporting New Model Backends" example, with `ais_bench.benchmark` replaced by
 # `pytest_aisbench` and nothing else changed but the hook bodies it leaves as `...`.
-AISBENCH_RECIPE = '''
+AISBENCH_RECIPE = """
 from typing import Dict, Optional, Union
 from urllib.parse import urljoin
 
@@ -90,7 +90,7 @@ models = [
         generation_kwargs=dict(temperature=0.01, ignore_eos=False),
     )
 ]
-'''
+"""
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -102,13 +102,17 @@ def test_a_backend_written_by_the_aisbench_recipe_runs_from_its_own_file(
     recipe = AISBENCH_RECIPE.replace("STREAM", str(stream)).replace("PORT", str(simulator.port))
     (folder / "my_custom_api.py").write_text(recipe)
     report = suite.path / "report.jsonl"
-    result = suite.runpytest(f"--aisbench-backends-dir={folder}", "--aisbench-model=my_custom_api",
-                             "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_str",
-                             f"--aisbench-report={report}")
+    result = suite.runpytest(
+        f"--aisbench-backends-dir={folder}",
+        "--aisbench-model=my_custom_api",
+        "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_str",
+        f"--aisbench-report={report}",
+    )
     result.stdout.fnmatch_lines(["*8 correct*"])
     records = samples_of(report)
     assert [(r["model"], r["dataset"], r["outcome"]) for r in records] == [
-        ("my_custom_api", "demo_gsm8k_str", "correct")] * 8
+        ("my_custom_api", "demo_gsm8k_str", "correct")
+    ] * 8
 
 
 def test_api_key_is_sent_but_never_shown(
@@ -119,14 +123,25 @@ def test_api_key_is_sent_but_never_shown(
     monkeypatch.setenv("AISBENCH_API_KEY", secret)
     report, xml = suite.path / "report.jsonl", suite.path / "junit.xml"
     result = suite.runpytest(
-        "--aisbench-model=vllm_chat", "--aisbench-set=host_ip=127.0.0.1",
-        f"--aisbench-set=host_port={simulator.port}", "--aisbench-set=model=sim-model",
-        f"--aisbench-report={report}", f"--junitxml={xml}", "-v", "-rA", "--debug=debug.log",
+        "--aisbench-model=vllm_chat",
+        "--aisbench-set=host_ip=127.0.0.1",
+        f"--aisbench-set=host_port={simulator.port}",
+        "--aisbench-set=model=sim-model",
+        f"--aisbench-report={report}",
+        f"--junitxml={xml}",
+        "-v",
+        "-rA",
+        "--debug=debug.log",
     )
     result.stdout.fnmatch_lines(["*8 incorrect*"])  # accepted by the server: not 401 errors
     assert simulator.stats.authorizations[-8:] == [f"Bearer {secret}"] * 8
-    shown = [result.stdout.str(), result.stderr.str(), report.read_text(), xml.read_text(),
-             (suite.path / "debug.log").read_text()]
+    shown = [
+        result.stdout.str(),
+        result.stderr.str(),
+        report.read_text(),
+        xml.read_text(),
+        (suite.path / "debug.log").read_text(),
+    ]
     assert not [text for text in shown if secret in text]
 
 
@@ -135,8 +150,10 @@ def test_a_wrong_api_key_is_an_error_naming_the_status(
 ) -> None:
     simulator.config.api_key = "the-right-key"
     result = suite.runpytest(
-        "--aisbench-model=vllm_chat", "--aisbench-set=host_ip=127.0.0.1",
-        f"--aisbench-set=host_port={simulator.port}", "--aisbench-set=model=sim-model",
+        "--aisbench-model=vllm_chat",
+        "--aisbench-set=host_ip=127.0.0.1",
+        f"--aisbench-set=host_port={simulator.port}",
+        "--aisbench-set=model=sim-model",
         "--aisbench-set=api_key='wrong-key'",
     )
     result.stdout.fnmatch_lines(["*HTTP 401*Unauthorized*", "*8 error*"])
@@ -165,15 +182,27 @@ def test_a_managed_server_is_started_for_the_session_and_stopped_after(
     suite: pytest.Pytester,
 ) -> None:
     port = _free_port()
-    cmd = [sys.executable, "-m", "pytest_aisbench.simulator", "--host", "{host}",
-           "--port", "{port}", "--text", "The answer is 18."]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest_aisbench.simulator",
+        "--host",
+        "{host}",
+        "--port",
+        "{port}",
+        "--text",
+        "The answer is 18.",
+    ]
     folder = suite.mkdir("managed")
     (folder / "managed.py").write_text(_managed_backend(port, cmd))
-    result = suite.runpytest(f"--aisbench-backends-dir={folder}", "--aisbench-model=managed",
-                             "-o", "cache_dir=cache")
+    result = suite.runpytest(
+        f"--aisbench-backends-dir={folder}", "--aisbench-model=managed", "-o", "cache_dir=cache"
+    )
     result.stdout.fnmatch_lines(["*1 correct, 7 incorrect*"])  # sample 0's answer is 18
-    assert "Uvicorn running" in (suite.path / "cache" / "d" / "aisbench" /
-                                 "managed-server.log").read_text()
+    assert (
+        "Uvicorn running"
+        in (suite.path / "cache" / "d" / "aisbench" / "managed-server.log").read_text()
+    )
     with socket.socket() as sock:  # stopped: nothing listens on its port any more
         assert sock.connect_ex(("127.0.0.1", port)) != 0
 
@@ -186,5 +215,6 @@ def test_a_server_that_dies_at_start_is_a_usage_error_with_its_log(
     (folder / "managed.py").write_text(_managed_backend(_free_port(), cmd))
     result = suite.runpytest(f"--aisbench-backends-dir={folder}", "--aisbench-model=managed")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*server exited with status 3 before it was ready*",
-                                 "*no model here*"])
+    result.stderr.fnmatch_lines(
+        ["*server exited with status 3 before it was ready*", "*no model here*"]
+    )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import gold_responder, point_at, samples_of
 
+from conftest import gold_responder, point_at, samples_of
 from pytest_aisbench.simulator import RunningSimulator
 
 
-def test_requests_overlap_up_to_batch_size(suite: pytest.Pytester,
-                                           simulator: RunningSimulator) -> None:
+def test_requests_overlap_up_to_batch_size(
+    suite: pytest.Pytester, simulator: RunningSimulator
+) -> None:
     simulator.config.ttft = 0.3
     result = suite.runpytest(*point_at(simulator), "--aisbench-set=batch_size=4")
     result.stdout.fnmatch_lines(["*8 incorrect*"])
@@ -25,8 +26,12 @@ def test_xdist_gives_the_same_records_and_gates_and_sends_each_request_once(
     for name, extra in (("serial", []), ("xdist", ["-n", "2"])):
         report = suite.path / f"{name}.jsonl"
         before = simulator.stats.requests
-        result = suite.runpytest(*point_at(simulator), "--aisbench-min-accuracy=0.9",
-                                 f"--aisbench-report={report}", *extra)
+        result = suite.runpytest(
+            *point_at(simulator),
+            "--aisbench-min-accuracy=0.9",
+            f"--aisbench-report={report}",
+            *extra,
+        )
         result.stdout.fnmatch_lines(["*1 passed*8 correct*"])
         assert simulator.stats.requests - before == 8
         runs[name] = report
@@ -36,6 +41,8 @@ def test_xdist_gives_the_same_records_and_gates_and_sends_each_request_once(
         return [{k: v for k, v in r.items() if k not in volatile} for r in samples_of(path)]
 
     assert comparable(runs["serial"]) == comparable(runs["xdist"])
-    gates = [[line for line in path.read_text().splitlines() if '"type": "gate"' in line]
-             for path in runs.values()]
+    gates = [
+        [line for line in path.read_text().splitlines() if '"type": "gate"' in line]
+        for path in runs.values()
+    ]
     assert gates[0] == gates[1] and len(gates[0]) == 1

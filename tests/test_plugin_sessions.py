@@ -6,8 +6,8 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import TEST_BACKENDS, gold_responder, point_at, samples_of
 
+from conftest import TEST_BACKENDS, gold_responder, point_at, samples_of
 from pytest_aisbench.simulator import RunningSimulator
 
 GOLD = [f"--aisbench-backends-dir={TEST_BACKENDS}", "--aisbench-model=gold_gsm8k"]
@@ -15,14 +15,17 @@ GOLD = [f"--aisbench-backends-dir={TEST_BACKENDS}", "--aisbench-model=gold_gsm8k
 
 def test_gold_backend_scores_every_demo_sample_correct(suite: pytest.Pytester) -> None:
     report = suite.path / "report.jsonl"
-    result = suite.runpytest(*GOLD, "--aisbench-min-accuracy", "1.0",
-                             f"--aisbench-report={report}", "-v")
+    result = suite.runpytest(
+        *GOLD, "--aisbench-min-accuracy", "1.0", f"--aisbench-report={report}", "-v"
+    )
     result.assert_outcomes(passed=1)  # the gate entry; samples are counted as "correct"
-    result.stdout.fnmatch_lines([
-        "*test_gsm8k[[]gold-demo_gsm8k-0[]] CORRECT*",
-        "*gold*demo_gsm8k*8*8*0*0*0*0*100.0%*67.6%-100.0%*100.0%*PASS*",
-        "*8 correct*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*test_gsm8k[[]gold-demo_gsm8k-0[]] CORRECT*",
+            "*gold*demo_gsm8k*8*8*0*0*0*0*100.0%*67.6%-100.0%*100.0%*PASS*",
+            "*8 correct*",
+        ]
+    )
     assert result.ret == 0
     records = samples_of(report)
     assert [r["index"] for r in records] == list(range(8))
@@ -31,8 +34,9 @@ def test_gold_backend_scores_every_demo_sample_correct(suite: pytest.Pytester) -
 
 def test_items_are_named_model_dataset_index_and_selectable_with_k(suite: pytest.Pytester) -> None:
     result = suite.runpytest(*GOLD, "--collect-only", "-q")
-    result.stdout.fnmatch_lines([f"test_gsm8k.py::test_gsm8k[[]gold-demo_gsm8k-{i}[]]"
-                                 for i in range(8)])
+    result.stdout.fnmatch_lines(
+        [f"test_gsm8k.py::test_gsm8k[[]gold-demo_gsm8k-{i}[]]" for i in range(8)]
+    )
     selected = suite.runpytest(*GOLD, "-k", "demo_gsm8k-3 or demo_gsm8k-5")
     selected.stdout.fnmatch_lines(["*6 deselected*2 correct*"])
 
@@ -42,10 +46,12 @@ def test_wrong_answers_are_not_failures_but_a_missed_gate_is(
 ) -> None:
     simulator.config.text = "I think the answer is 0."
     xml = suite.path / "junit.xml"
-    result = suite.runpytest(*point_at(simulator), "--aisbench-min-accuracy", "0.5",
-                             f"--junitxml={xml}")
-    result.stdout.fnmatch_lines(["*vllm_chat*demo_gsm8k*8*0*8*0.0%*FAIL*",
-                                 "*1 failed*8 incorrect*"])
+    result = suite.runpytest(
+        *point_at(simulator), "--aisbench-min-accuracy", "0.5", f"--junitxml={xml}"
+    )
+    result.stdout.fnmatch_lines(
+        ["*vllm_chat*demo_gsm8k*8*0*8*0.0%*FAIL*", "*1 failed*8 incorrect*"]
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     cases = {c.get("name"): c for c in ET.parse(xml).getroot().iter("testcase")}
     gate = cases["gate[vllm_chat-demo_gsm8k]"]
@@ -83,13 +89,22 @@ def test_report_keeps_records_and_gates_as_json_lines(
 ) -> None:
     simulator.config.responder = gold_responder
     report = suite.path / "out" / "report.jsonl"
-    suite.runpytest(*point_at(simulator, "vllm_stream_chat"), f"--aisbench-report={report}",
-                    "--aisbench-min-accuracy", "0.9")
+    suite.runpytest(
+        *point_at(simulator, "vllm_stream_chat"),
+        f"--aisbench-report={report}",
+        "--aisbench-min-accuracy",
+        "0.9",
+    )
     lines = [json.loads(line) for line in report.read_text().splitlines()]
     assert [line["type"] for line in lines] == ["run"] + ["sample"] * 8 + ["gate"]
     gate = lines[-1]
     assert (gate["model"], gate["dataset"], gate["n"], gate["accuracy"], gate["verdict"]) == (
-        "vllm_stream_chat", "demo_gsm8k", 8, 1.0, "PASS")
+        "vllm_stream_chat",
+        "demo_gsm8k",
+        8,
+        1.0,
+        "PASS",
+    )
     record = lines[1]
     assert record["token_source"] == "usage" and record["output_tokens"] > 0
     assert record["ttft_s"] is not None and record["e2el_s"] >= record["ttft_s"]
@@ -111,8 +126,9 @@ def test_unknown_backend_is_a_usage_error_listing_known_names(suite: pytest.Pyte
         ("--aisbench-dataset=gsm9k", "*unknown dataset 'gsm9k'; known datasets:*demo_gsm8k*"),
     ],
 )
-def test_bad_input_is_one_clear_usage_error(suite: pytest.Pytester, option: str,
-                                             message: str) -> None:
+def test_bad_input_is_one_clear_usage_error(
+    suite: pytest.Pytester, option: str, message: str
+) -> None:
     result = suite.runpytest("--aisbench-model", "vllm_chat", option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
@@ -120,11 +136,15 @@ def test_bad_input_is_one_clear_usage_error(suite: pytest.Pytester, option: str,
 
 
 def test_missing_dataset_says_where_it_looked(suite: pytest.Pytester) -> None:
-    result = suite.runpytest(*GOLD, f"--aisbench-datasets-dir={suite.path / 'empty'}",
-                             "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_chat_prompt")
+    result = suite.runpytest(
+        *GOLD,
+        f"--aisbench-datasets-dir={suite.path / 'empty'}",
+        "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_chat_prompt",
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        [f"*GSM8K file not found: {suite.path / 'empty'}*point --aisbench-datasets-dir*"])
+        [f"*GSM8K file not found: {suite.path / 'empty'}*point --aisbench-datasets-dir*"]
+    )
 
 
 def test_without_a_backend_sample_tests_are_skipped_with_a_reason(suite: pytest.Pytester) -> None:
@@ -134,6 +154,7 @@ def test_without_a_backend_sample_tests_are_skipped_with_a_reason(suite: pytest.
 
 
 def test_dataset_option_replaces_the_suite_default(suite: pytest.Pytester) -> None:
-    result = suite.runpytest(*GOLD, "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_str",
-                             "--collect-only", "-q")
+    result = suite.runpytest(
+        *GOLD, "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_str", "--collect-only", "-q"
+    )
     result.stdout.fnmatch_lines(["*test_gsm8k[[]gold-demo_gsm8k_str-7[]]*", "*8 tests collected*"])

@@ -38,7 +38,7 @@ class BaseModel:
         self.logger = logging.getLogger(f"pytest_aisbench.models.{self.abbr}")
         self._token_counter: TokenCounter | None = None
 
-    def generate(self, input: list[PromptType], max_out_len: int, **kwargs: Any) -> list[str]:  # noqa: A002
+    def generate(self, input: list[PromptType], max_out_len: int, **kwargs: Any) -> list[str]:
         """One completion per input; must be overridden."""
         raise NotImplementedError(f"{type(self).__name__} must implement generate()")
 

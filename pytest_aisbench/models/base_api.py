@@ -114,12 +114,14 @@ class BaseAPIModel(BaseModel):
         try:
             return str(parse_json(response.text)["data"][0]["id"])
         except (KeyError, IndexError, TypeError) as exc:
-            raise ResponseError(f"GET {models_url} listed no model: {response.text[:200]!r}") from exc
+            raise ResponseError(
+                f"GET {models_url} listed no model: {response.text[:200]!r}"
+            ) from exc
 
-    async def generate(
+    async def generate(  # type: ignore[override]  # AISBench's API model signature
         self, input: PromptType, max_out_len: int, output: RequestOutput, **args: Any
     ) -> RequestOutput:
-        """Send one request, retrying transient failures; failures end in ``output.error_info``."""
+        """Send one request, retrying transient failures; a failure ends in ``error_info``."""
         attempts = 1 + max(0, self.retry)
         try:
             body = await self.get_request_body(input, max_out_len, output, **args)
@@ -167,7 +169,9 @@ class BaseAPIModel(BaseModel):
                     break
                 await self._parse(self.parse_stream_response, parse_json(data), output, arrived)
         if not done and output.finish_reason is None:
-            raise TransportError("stream ended before its final event (no [DONE], no finish reason)")
+            raise TransportError(
+                "stream ended before its final event (no [DONE], no finish reason)"
+            )
 
     async def _parse(self, hook: Any, data: Any, output: RequestOutput, arrived: int) -> None:
         """Run a parse hook; note the arrival time when it added text (what TTFT counts)."""

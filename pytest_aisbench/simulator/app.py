@@ -79,7 +79,6 @@ class SimulatorApp:
         else:
             await request.respond_json(404, {"detail": "Not Found"})
 
-
     async def _generate(self, scope: Scope, request: Request, handler: Handler) -> None:
         """A generation request: counted, checked for the api key (as ``vllm --api-key``)."""
         headers = dict(scope.get("headers") or ())

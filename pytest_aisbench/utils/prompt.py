@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 # AISBench roles and the OpenAI chat roles they stand for.
 ROLE_TO_OPENAI = {"HUMAN": "user", "BOT": "assistant", "SYSTEM": "system", "TOOL": "tool"}
 
@@ -30,7 +28,7 @@ class PromptList(list):  # type: ignore[type-arg]
         return "\n".join(turn if isinstance(turn, str) else str(turn["prompt"]) for turn in self)
 
 
-PromptType = Union[PromptList, str]
+PromptType = PromptList | str
 
 
 def prompt_to_text(prompt: PromptType) -> str:

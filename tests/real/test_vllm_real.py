@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, samples_of
 
+from conftest import REPO, samples_of
 from pytest_aisbench.config import load_backend_file
 from pytest_aisbench.server import ManagedServer
 
@@ -45,13 +45,15 @@ def vllm_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 @pytest.mark.parametrize("backend", ["vllm_chat", "vllm_stream_chat"])
-def test_demo_suite_through_real_vllm(suite: pytest.Pytester, vllm_port: int,
-                                      backend: str) -> None:
+def test_demo_suite_through_real_vllm(suite: pytest.Pytester, vllm_port: int, backend: str) -> None:
     report = suite.path / "report.jsonl"
     result = suite.runpytest(
-        f"--aisbench-model={backend}", "--aisbench-set=host_ip=127.0.0.1",
-        f"--aisbench-set=host_port={vllm_port}", "--aisbench-set=max_out_len=256",
-        "--aisbench-set=batch_size=8", f"--aisbench-report={report}",
+        f"--aisbench-model={backend}",
+        "--aisbench-set=host_ip=127.0.0.1",
+        f"--aisbench-set=host_port={vllm_port}",
+        "--aisbench-set=max_out_len=256",
+        "--aisbench-set=batch_size=8",
+        f"--aisbench-report={report}",
     )
     assert result.ret == 0, result.stdout.str()
     records = samples_of(report)
