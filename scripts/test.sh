@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything and run the project's whole test suite, real vLLM included.
-# Extra arguments go to pytest. Exit status: pytest's, except 5 (no tests ran) counts as failure
-# of this script only when tests were expected: it is reported and turned into 1.
+# Extra arguments go to pytest. Exit status: pytest's, except 5 (no tests collected, e.g. with a
+# -k that matches nothing), which is reported and counts as success.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || exit 1
@@ -10,7 +10,7 @@ export AISBENCH_REQUIRE_REAL="${AISBENCH_REQUIRE_REAL:-1}"   # real-server tests
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
-  echo "scripts/test.sh: pytest collected no tests (exit 5)" >&2
-  rc=1
+  echo "scripts/test.sh: pytest collected no tests (exit 5); nothing failed" >&2
+  rc=0
 fi
 exit "$rc"
