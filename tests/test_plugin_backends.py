@@ -218,3 +218,17 @@ def test_a_server_that_dies_at_start_is_a_usage_error_with_its_log(
     result.stderr.fnmatch_lines(
         ["*server exited with status 3 before it was ready*", "*no model here*"]
     )
+
+
+def test_the_simulator_fixture_serves_a_configurable_model(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import httpx
+
+        def test_chat(aisbench_simulator):
+            aisbench_simulator.config.text = "The answer is 7."
+            body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 16}
+            reply = httpx.post(aisbench_simulator.url + "/v1/chat/completions", json=body).json()
+            assert reply["choices"][0]["message"]["content"] == "The answer is 7."
+            assert aisbench_simulator.stats.requests == 1
+    """)
+    pytester.runpytest().assert_outcomes(passed=1)
