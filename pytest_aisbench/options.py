@@ -77,6 +77,12 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write every sample record and the gates as JSON lines, as they finish",
     )
+    group.addoption(
+        "--aisbench-resume",
+        metavar="PATH",
+        help="reuse the finished records of an earlier --aisbench-report; "
+        "send only the samples that are missing or ended in error",
+    )
     parser.addini(
         "aisbench_backends_dirs",
         type="paths",
@@ -108,6 +114,7 @@ class Settings:
     strict: bool
     min_accuracy: float | None
     report_path: Path | None
+    resume_path: Path | None
 
     @classmethod
     def from_config(cls, config: pytest.Config, builtin_dir: Path) -> Settings:
@@ -144,4 +151,5 @@ class Settings:
             strict=bool(option.aisbench_strict),
             min_accuracy=default_min,
             report_path=Path(option.aisbench_report) if option.aisbench_report else None,
+            resume_path=Path(option.aisbench_resume) if option.aisbench_resume else None,
         )

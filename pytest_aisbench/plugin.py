@@ -19,7 +19,7 @@ from pytest_aisbench.options import add_options
 from pytest_aisbench.outcomes import STATUS, SampleResult, failure_message
 from pytest_aisbench.records import PROPERTY_NAME, SampleRecord, record_from_properties
 from pytest_aisbench.scheduler import ShardScheduling, owns, worker_shard
-from pytest_aisbench.session import AisbenchSession, SampleRef
+from pytest_aisbench.session import RESUME_KEY, AisbenchSession, SampleRef
 from pytest_aisbench.simulator import RunningSimulator, running_simulator
 
 session_key = pytest.StashKey[AisbenchSession]()
@@ -69,6 +69,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return ShardScheduling(config, log) if config.getoption("dist") == "load" else None
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Hand the resumed records to each xdist worker (the report file may be rewritten)."""
+    resumed = _session(node.config).resumed.values()
+    node.workerinput[RESUME_KEY] = [record.to_dict() for record in resumed]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "aisbench_sample" not in metafunc.fixturenames:
         return
@@ -112,14 +119,15 @@ def _sample_ref(item: pytest.Item) -> SampleRef | None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Tell the engine which samples this process will run, so it can send them together."""
+    state = _session(session.config)
     shard = worker_shard(session.config)
     sharded = shard[1] == 1 or session.config.getoption("dist", "no") == "load"
     plan: dict[tuple[str, str], list[int]] = {}
     for position, item in enumerate(session.items):
         ref = _sample_ref(item)
-        if ref is not None and sharded and owns(position, shard):
+        if ref is not None and sharded and owns(position, shard) and not state.resumed_record(ref):
             plan.setdefault((ref.model, ref.dataset), []).append(ref.index)
-    _session(session.config).start_engine(plan)
+    state.start_engine(plan)
 
 
 @pytest.fixture
@@ -192,6 +200,10 @@ class ControllerHooks:
             pytest.ExitCode.NO_TESTS_COLLECTED,
         ):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_report_header(self) -> str | None:
+        resumed = len(self.state.resumed)
+        return f"aisbench: resumed {resumed} finished records" if resumed else None
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.state.gates:

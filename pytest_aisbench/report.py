@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from pytest_aisbench.errors import ConfigError
+from pytest_aisbench.records import SampleRecord
+
 
 class JsonlReport:
     """Appends JSON lines to one file."""
@@ -37,3 +40,29 @@ class JsonlReport:
 def read_report(path: Path) -> list[dict[str, Any]]:
     """Every line of a report, decoded (for tests and tools)."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def finished_records(path: Path) -> list[SampleRecord]:
+    """The records of an earlier run worth keeping: every sample that did not end in error.
+
+    A line cut short by a killed run (the last one) is skipped; any other bad line is an error
+    naming the file and line.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"--aisbench-resume: cannot read {path}: {exc.strerror}") from None
+    records: dict[tuple[str, str, int], SampleRecord] = {}
+    for number, line in enumerate(lines, start=1):
+        try:
+            data = json.loads(line)
+            if data.get("type") == "sample":
+                record = SampleRecord.from_dict(data)
+                records[record.key] = record
+        except (ValueError, TypeError, AttributeError) as exc:
+            if number == len(lines):
+                break  # the line a killed run was writing
+            raise ConfigError(
+                f"--aisbench-resume: {path}, line {number}: not a report line ({exc})"
+            ) from None
+    return [r for r in records.values() if r.outcome != "error"]

@@ -17,8 +17,11 @@ from pytest_aisbench.errors import AisbenchError
 from pytest_aisbench.gates import AccuracyGate, accuracy_gates
 from pytest_aisbench.options import Settings
 from pytest_aisbench.records import SampleRecord
-from pytest_aisbench.report import JsonlReport
+from pytest_aisbench.report import JsonlReport, finished_records
 from pytest_aisbench.server import ManagedServer
+
+RESUME_KEY = "aisbench_resume"
+"""The ``workerinput`` entry carrying resumed records to xdist workers."""
 
 
 def builtin_backends_dir() -> Path:
@@ -63,11 +66,24 @@ class AisbenchSession:
         for name in self.settings.dataset_names:
             self.samples(get_dataset_config(name))
         self.is_worker = hasattr(config, "workerinput")
+        self.resumed = {record.key: record for record in self._resumed_records()}
         self.engine: Engine | None = None
         self.records: list[SampleRecord] = []
         self.servers: list[ManagedServer] = []
         self.report: JsonlReport | None = None
         self.gates: list[AccuracyGate] = []
+
+    def _resumed_records(self) -> list[SampleRecord]:
+        """The records to reuse: read by the controller, handed to xdist workers."""
+        if self.is_worker:
+            rows = self.config.workerinput.get(RESUME_KEY, [])  # type: ignore[attr-defined]
+            return [SampleRecord.from_dict(row) for row in rows]
+        path = self.settings.resume_path
+        return finished_records(path) if path is not None else []
+
+    def resumed_record(self, ref: SampleRef) -> SampleRecord | None:
+        """This item's record from the resumed run, if it finished there."""
+        return self.resumed.get((ref.model, ref.abbr, ref.index))
 
     def samples(self, dataset: DatasetConfig) -> list[Sample]:
         """A dataset's samples, read once per session."""
@@ -102,10 +118,12 @@ class AisbenchSession:
 
     def record(self, ref: SampleRef) -> SampleRecord:
         """The record of one item's sample (waits for its request)."""
-        if self.engine is None:
-            self.start_engine({})
-        assert self.engine is not None
-        record = self.engine.record(ref.model, ref.dataset, ref.index)
+        record = self.resumed_record(ref)
+        if record is None:
+            if self.engine is None:
+                self.start_engine({})
+            assert self.engine is not None
+            record = self.engine.record(ref.model, ref.dataset, ref.index)
         return replace(record, min_accuracy=ref.min_accuracy)
 
     def start_servers(self) -> None:
