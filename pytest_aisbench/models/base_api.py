@@ -33,6 +33,9 @@ class BaseAPIModel(BaseModel):
     """A service backend. Subclasses call ``super().__init__(...)`` then set ``self.url``."""
 
     is_api: bool = True
+    stream_needs_end_marker: bool = True
+    """Whether a stream must end with ``[DONE]`` or an event setting ``finish_reason``; False for
+    protocols whose stream just closes after the last event (Triton's ``generate_stream``)."""
 
     def __init__(
         self,
@@ -168,7 +171,7 @@ class BaseAPIModel(BaseModel):
                     done = True
                     break
                 await self._parse(self.parse_stream_response, parse_json(data), output, arrived)
-        if not done and output.finish_reason is None:
+        if self.stream_needs_end_marker and not done and output.finish_reason is None:
             raise TransportError(
                 "stream ended before its final event (no [DONE], no finish reason)"
             )

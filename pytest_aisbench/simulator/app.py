@@ -12,14 +12,14 @@ import copy
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import openai
+from . import mindie, openai, tgi, triton
 from .asgi import Receive, Request, Scope, Send
 from .config import SimulatorConfig
 
 Handler = Callable[[Request], Awaitable[None]]
 Routes = Mapping[tuple[str, str], Handler]
 
-PROTOCOL_ROUTES: tuple[Routes, ...] = (openai.ROUTES,)
+PROTOCOL_ROUTES: tuple[Routes, ...] = (openai.ROUTES, tgi.ROUTES, triton.ROUTES, mindie.ROUTES)
 """Every protocol's routes, merged in order (a later protocol may not reuse a route)."""
 
 
@@ -67,6 +67,7 @@ class SimulatorApp:
             await _lifespan(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        triton.rewrite_path(scope)  # Triton puts the model name in the path
         arrival = asyncio.get_running_loop().time()
         request = Request(scope, receive, send, copy.copy(self.config), arrival)
         handler = self._routes.get((scope["method"], scope["path"]))
