@@ -24,6 +24,7 @@ from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.base import BaseModel
 from pytest_aisbench.models.base_api import BaseAPIModel
 from pytest_aisbench.secret import Secret
+from pytest_aisbench.transport import DEFAULT_TIMEOUT_S
 
 API_KEY_ENV = "AISBENCH_API_KEY"
 """Read when a backend's ``api_key`` is empty, so keys stay out of files and command lines."""
@@ -52,6 +53,9 @@ _SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "enable_ssl": ((bool,), "True or False"),
     "verbose": ((bool,), "True or False"),
     "server": ((dict,), "dict(cmd=[...], env={...}, ready_path='/v1/models', startup_timeout=600)"),
+    "timeout": (_NUMBER, "seconds a request may wait for the server's next bytes, > 0"),
+    "verify_ssl": ((bool,), "True (check https certificates) or False (insecure, warned)"),
+    "ca_bundle": ((str,), "'' or a PEM file of CA certificates that exists"),
 }
 _LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "max_seq_len": ((int,), "an integer >= 1"),
@@ -60,7 +64,17 @@ _LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "sync_rank": ((bool,), "True or False"),
 }
 ALL_KEYS = {**_COMMON_KEYS, **_SERVICE_KEYS, **_LOCAL_KEYS}
-_PLUGIN_KEYS = {"attr", "type", "abbr", "batch_size", "request_rate", "server"}
+_PLUGIN_KEYS = {
+    "attr",
+    "type",
+    "abbr",
+    "batch_size",
+    "request_rate",
+    "server",
+    "timeout",
+    "verify_ssl",
+    "ca_bundle",
+}
 """Keys the plugin consumes itself; the rest go to the backend class's constructor."""
 _ABBR = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _SERVER_KEYS = {"cmd", "env", "ready_path", "startup_timeout", "cwd"}
@@ -92,6 +106,9 @@ class ModelConfig:
     batch_size: int = 1
     request_rate: float = 0.0
     server: ServerConfig | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    tls_verify: bool | str = True
+    """False, True, or the path of a CA bundle that https certificates are checked against."""
 
     @property
     def base_url(self) -> str:
@@ -113,6 +130,9 @@ class ModelConfig:
             kwargs["abbr"] = self.abbr
         instance = self.cls(**kwargs)
         instance.abbr = self.abbr
+        if isinstance(instance, BaseAPIModel):
+            instance.timeout_s = self.timeout_s
+            instance.tls_verify = self.tls_verify
         if "model" not in kwargs and self.settings.get("model"):
             instance.model = self.settings["model"]  # type: ignore[attr-defined]
         return instance
@@ -242,6 +262,8 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
         batch_size=entry.get("batch_size", 1),
         request_rate=float(entry.get("request_rate", 0)),
         server=_server_config(entry["server"], source) if "server" in entry else None,
+        timeout_s=float(entry.get("timeout", DEFAULT_TIMEOUT_S)),
+        tls_verify=(entry.get("ca_bundle") or True) if entry.get("verify_ssl", True) else False,
     )
 
 
@@ -258,6 +280,8 @@ def _in_range(key: str, value: Any, entry: dict[str, Any]) -> bool:
         "host_port": lambda v: 1 <= v <= 65535,
         "url": lambda v: not v or re.match(r"^https?://[^/\s]+", v) is not None,
         "max_seq_len": lambda v: v >= 1,
+        "timeout": lambda v: v > 0,
+        "ca_bundle": lambda v: not v or Path(v).expanduser().is_file(),
     }
     check = checks.get(key)
     return check is None or bool(check(value))

@@ -58,6 +58,15 @@ class AisbenchSession:
         for name in self.settings.model_names:
             file = find_backend(name, self.settings.backend_dirs)
             self.models.extend(load_backend_file(file, overrides))
+        for model in self.models:
+            if model.tls_verify is False:
+                config.issue_config_time_warning(
+                    pytest.PytestConfigWarning(
+                        f"backend {model.abbr!r} ({model.source}): verify_ssl=False, so https "
+                        "certificates are NOT checked; prefer ca_bundle='/path/to/ca.pem'"
+                    ),
+                    stacklevel=2,
+                )
         abbrs = [m.abbr for m in self.models]
         duplicates = sorted({a for a in abbrs if abbrs.count(a) > 1})
         if duplicates:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 import time
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
@@ -41,6 +42,11 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def tls_context(verify: bool | str) -> bool | ssl.SSLContext:
+    """What httpx takes for ``verify``: False, True, or a context trusting a CA bundle file."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+
 def parse_json(text: str) -> Any:
     """`text` as JSON; a body that is not JSON is a `ResponseError` quoting its start."""
     try:
@@ -59,10 +65,12 @@ class HttpTransport:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         headers: dict[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: bool | str = True,
     ) -> None:
         """`transport` replaces the network, e.g. ``httpx.MockTransport`` in unit tests."""
         self._client = httpx.AsyncClient(
             transport=transport,
+            verify=tls_context(verify),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),

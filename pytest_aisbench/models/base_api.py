@@ -21,7 +21,13 @@ from pytest_aisbench.errors import BackendError, ResponseError, TransportError
 from pytest_aisbench.models.base import BaseModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.secret import Secret
-from pytest_aisbench.transport import HttpTransport, parse_json, translate_errors
+from pytest_aisbench.transport import (
+    DEFAULT_TIMEOUT_S,
+    HttpTransport,
+    parse_json,
+    tls_context,
+    translate_errors,
+)
 from pytest_aisbench.utils.prompt import PromptType
 
 RETRY_BACKOFF_S = 0.5
@@ -71,6 +77,8 @@ class BaseAPIModel(BaseModel):
         self.model: str = str(kwargs.get("model", "") or "")
         self.url = ""
         self.max_connections = 1
+        self.timeout_s = DEFAULT_TIMEOUT_S
+        self.tls_verify: bool | str = True
         self._transport: HttpTransport | None = None
 
     # -- the hooks a backend implements -------------------------------------------------------
@@ -111,7 +119,12 @@ class BaseAPIModel(BaseModel):
         """The served model name: ``data[0].id`` of ``GET /v1/models``."""
         models_url = urljoin(self.base_url, "v1/models")
         with translate_errors():
-            response = httpx.get(models_url, headers=self._auth_headers(), timeout=5.0)
+            response = httpx.get(
+                models_url,
+                headers=self._auth_headers(),
+                timeout=5.0,
+                verify=tls_context(self.tls_verify),
+            )
         if response.status_code >= 400:
             raise TransportError(f"GET {models_url} answered HTTP {response.status_code}")
         try:
@@ -150,7 +163,10 @@ class BaseAPIModel(BaseModel):
     def _transport_for_loop(self) -> HttpTransport:
         if self._transport is None:
             self._transport = HttpTransport(
-                max_connections=self.max_connections, headers=self._auth_headers()
+                max_connections=self.max_connections,
+                timeout_s=self.timeout_s,
+                headers=self._auth_headers(),
+                verify=self.tls_verify,
             )
         return self._transport
 
