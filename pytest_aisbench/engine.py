@@ -87,12 +87,37 @@ async def sleep_until(deadline_ns: int) -> None:
         await asyncio.sleep(delay)
 
 
+class CircuitBreaker:
+    """Opens after `threshold` requests in a row failed: the server looks down.
+
+    Once open, the backend's remaining requests fail at once with the reason, instead of each
+    waiting through its timeouts and retries. Every sample still gets its (``error``) record.
+    """
+
+    PREFIX = "circuit breaker open"
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.failures = 0
+        self.reason = ""
+
+    def record(self, output: RequestOutput, abbr: str) -> None:
+        """Count a finished request; open on the `threshold`-th failure in a row."""
+        self.failures = 0 if output.success else self.failures + 1
+        if self.threshold and self.failures >= self.threshold and not self.reason:
+            self.reason = (
+                f"{self.PREFIX}: {self.failures} requests in a row to {abbr!r} failed, the server "
+                f"looks down; not sending the rest (last error: {output.error_info})"
+            )
+
+
 class ModelRunner:
     """One backend in this process: its instance (built once), concurrency limit and pacer."""
 
-    def __init__(self, config: ModelConfig) -> None:
+    def __init__(self, config: ModelConfig, max_consecutive_errors: int = 0) -> None:
         self.config = config
         self.pacer = Pacer(config.request_rate)
+        self.breaker = CircuitBreaker(max_consecutive_errors)
         self._semaphore: asyncio.Semaphore | None = None
         self._instance: BaseModel | None = None
         self._build_error: str = ""
@@ -150,10 +175,14 @@ class ModelRunner:
         scheduled = self.pacer.reserve()
         await sleep_until(scheduled)
         async with self.semaphore:
+            if self.breaker.reason:
+                return RequestOutput(success=False, error_info=self.breaker.reason, input=prompt)
             output = RequestOutput(scheduled_time_ns=scheduled)
             model = await self.instance()
             assert isinstance(model, BaseAPIModel)
-            return await model.generate(prompt, max_out_len, output)
+            await model.generate(prompt, max_out_len, output)
+            self.breaker.record(output, self.config.abbr)
+            return output
 
     async def generate_local(self, prompts: list[Any], max_out_len: int) -> list[RequestOutput]:
         """One batch through a local model's ``generate``, in a thread, one batch at a time."""
@@ -199,8 +228,12 @@ class Engine:
         models: Sequence[ModelConfig],
         datasets_dir: Path,
         plan: dict[tuple[str, str], list[int]],
+        max_consecutive_errors: int = 0,
     ) -> None:
-        self._runners = {config.abbr: ModelRunner(config) for config in models}
+        """`max_consecutive_errors` opens a backend's circuit breaker (0: never)."""
+        self._runners = {
+            config.abbr: ModelRunner(config, max_consecutive_errors) for config in models
+        }
         self._datasets_dir = datasets_dir
         self._plan = plan
         self._futures: dict[SampleKey, concurrent.futures.Future[SampleRecord]] = {}

@@ -23,6 +23,12 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
+
+
 def add_options(parser: pytest.Parser) -> None:
     """Declare every option of the plugin."""
     group = parser.getgroup("aisbench", "LLM evaluations (pytest-aisbench)")
@@ -78,6 +84,14 @@ def add_options(parser: pytest.Parser) -> None:
         help="write every sample record and the gates as JSON lines, as they finish",
     )
     group.addoption(
+        "--aisbench-max-consecutive-errors",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="after N failed requests in a row to one backend, fail its remaining samples at "
+        "once instead of waiting through their timeouts (0: never; default 20)",
+    )
+    group.addoption(
         "--aisbench-resume",
         metavar="PATH",
         help="reuse the finished records of an earlier --aisbench-report; "
@@ -115,6 +129,7 @@ class Settings:
     min_accuracy: float | None
     report_path: Path | None
     resume_path: Path | None
+    max_consecutive_errors: int
 
     @classmethod
     def from_config(cls, config: pytest.Config, builtin_dir: Path) -> Settings:
@@ -152,4 +167,5 @@ class Settings:
             min_accuracy=default_min,
             report_path=Path(option.aisbench_report) if option.aisbench_report else None,
             resume_path=Path(option.aisbench_resume) if option.aisbench_resume else None,
+            max_consecutive_errors=option.aisbench_max_consecutive_errors,
         )

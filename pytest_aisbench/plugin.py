@@ -206,6 +206,8 @@ class ControllerHooks:
         return f"aisbench: resumed {resumed} finished records" if resumed else None
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        for reason in self.state.breaker_reasons():
+            terminalreporter.write_line(f"aisbench: {reason}", red=True, bold=True)
         if self.state.gates:
             terminalreporter.write_sep("=", "aisbench accuracy")
             for line in format_table(self.state.gates):

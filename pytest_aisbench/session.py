@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest_aisbench
 from pytest_aisbench.config import ModelConfig, find_backend, load_backend_file, parse_override
 from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
 from pytest_aisbench.datasets.base import Sample
-from pytest_aisbench.engine import Engine
+from pytest_aisbench.engine import CircuitBreaker, Engine
 from pytest_aisbench.errors import AisbenchError
 from pytest_aisbench.gates import AccuracyGate, accuracy_gates
 from pytest_aisbench.options import Settings
@@ -123,7 +124,9 @@ class AisbenchSession:
 
     def start_engine(self, plan: dict[tuple[str, str], list[int]]) -> None:
         """Create the engine once the items this process will run are known."""
-        self.engine = Engine(self.models, self.settings.datasets_dir, plan)
+        self.engine = Engine(
+            self.models, self.settings.datasets_dir, plan, self.settings.max_consecutive_errors
+        )
 
     def record(self, ref: SampleRef) -> SampleRecord:
         """The record of one item's sample (waits for its request)."""
@@ -161,6 +164,11 @@ class AisbenchSession:
         self.records.append(record)
         if self.report is not None:
             self.report.write("sample", record.to_dict())
+
+    def breaker_reasons(self) -> list[str]:
+        """Each distinct circuit-breaker message among the records, with its sample count."""
+        counts = Counter(r.error for r in self.records if r.error.startswith(CircuitBreaker.PREFIX))
+        return [f"{reason} [{n} samples not sent]" for reason, n in counts.items()]
 
     def finish(self) -> list[AccuracyGate]:
         """Evaluate the gates over every record; write them to the report."""

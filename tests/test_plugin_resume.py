@@ -1,4 +1,4 @@
-"""--aisbench-resume: a run killed halfway is finished by sending only what is missing."""
+"""Nothing lost: --aisbench-resume after a killed run, and the circuit breaker."""
 
 from __future__ import annotations
 
@@ -76,3 +76,29 @@ def test_a_malformed_resume_file_names_its_line(suite: pytest.Pytester) -> None:
     result = suite.runpytest("--aisbench-model=vllm_chat", f"--aisbench-resume={bad}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*--aisbench-resume: {bad}, line 2: not a report line*"])
+
+
+def test_circuit_breaker_fails_the_rest_at_once_when_the_server_is_down(
+    suite: pytest.Pytester, simulator: RunningSimulator
+) -> None:
+    report = suite.path / "report.jsonl"
+    down = point_at(simulator)
+    down[down.index(f"host_port={simulator.port}")] = "host_port=9"
+    result = suite.runpytest(
+        *down,
+        "--aisbench-set=model=m",
+        "--aisbench-set=batch_size=1",
+        "--aisbench-max-consecutive-errors=3",
+        f"--aisbench-report={report}",
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*aisbench: circuit breaker open: 3 requests in a row to "
+            "'vllm_chat' failed*ConnectError*[[]5 samples not sent[]]"
+        ]
+    )
+    errors = [r["error"] for r in samples_of(report)]
+    assert len(errors) == 8  # nothing lost: every sample has its record
+    assert [e.startswith("ConnectError") for e in errors] == [True] * 3 + [False] * 5
+    assert all(e.startswith("circuit breaker open") for e in errors[3:])
