@@ -1,0 +1,477 @@
+"""Streaming-performance metrics with `vllm bench serve`'s names and formulas.
+
+A finished `RequestOutput` becomes a small, serializable `RequestTiming` (what xdist workers
+ship to the controller); `summarize` turns the timings of one measured run into a `PerfResult`.
+
+Definitions (per request, ``send`` = client send time, content times = arrivals of the events
+that added answer or reasoning text; a role-only event never appears there, so never counts):
+
+- TTFT = first content time - send
+- E2EL = last content time - send
+- TPOT = (E2EL - TTFT) / (output_tokens - 1), only when output_tokens > 1
+- ITL = gaps between consecutive content times, pooled over requests (one sample per event)
+- E2EL from scheduled = E2EL + (send - scheduled); dispatch delay = send - scheduled
+
+Warm-up exclusion is the caller's job: pass only the timings of measured requests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from pytest_aisbench.errors import ConfigError
+from pytest_aisbench.models.output import RequestOutput
+
+NS_PER_S = 1_000_000_000
+
+LATENCY_METRICS = ("ttft", "tpot", "itl", "e2el", "e2el_from_scheduled", "dispatch_delay")
+"""The `Stats` fields of a `PerfResult`, in table order."""
+
+GOODPUT_KEYS = ("ttft", "tpot", "e2el", "e2el_from_scheduled", "dispatch_delay")
+"""Per-request metrics a goodput SLO may bound (vLLM accepts ttft, tpot and e2el)."""
+
+PERCENTILES: tuple[tuple[str, float], ...] = (
+    ("p50", 50.0),
+    ("p90", 90.0),
+    ("p95", 95.0),
+    ("p99", 99.0),
+    ("p999", 99.9),
+)
+
+
+def percentile(sorted_samples: tuple[float, ...], q: float) -> float:
+    """numpy's default (``linear``) percentile of already sorted samples, without numpy.
+
+    Mirrors numpy's arithmetic (virtual index ``(n - 1) * q / 100`` and its two-sided lerp) so
+    the results agree to the last bit, not just approximately.
+    """
+    if not sorted_samples:
+        raise ValueError("percentile of no samples")
+    if not 0.0 <= q <= 100.0:
+        raise ValueError(f"percentile must be within [0, 100], got {q}")
+    n = len(sorted_samples)
+    virtual = (n - 1) * (q / 100.0)
+    lower = min(math.floor(virtual), n - 1)
+    upper = min(lower + 1, n - 1)
+    a, b = sorted_samples[lower], sorted_samples[upper]
+    t = virtual - lower
+    diff = b - a
+    return b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Raw samples of one metric (seconds) and their summary.
+
+    Keeping the samples is what makes merging exact: workers' results combine by concatenation
+    (`Stats.merge`), never by averaging percentiles. Summaries of no samples are ``None``.
+    """
+
+    samples: tuple[float, ...] = ()
+    """The samples, sorted at construction."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "samples", tuple(sorted(float(x) for x in self.samples)))
+
+    @classmethod
+    def of(cls, samples: Iterable[float]) -> Stats:
+        return cls(tuple(samples))
+
+    @classmethod
+    def merge(cls, *parts: Stats) -> Stats:
+        """The statistics of all parts' samples together."""
+        return cls(tuple(x for part in parts for x in part.samples))
+
+    @property
+    def count(self) -> int:
+        return len(self.samples)
+
+    @cached_property
+    def mean(self) -> float | None:
+        return math.fsum(self.samples) / self.count if self.samples else None
+
+    @cached_property
+    def std(self) -> float | None:
+        """Population standard deviation (``np.std``'s default, as vLLM reports)."""
+        mean = self.mean
+        if mean is None:
+            return None
+        return math.sqrt(math.fsum((x - mean) ** 2 for x in self.samples) / self.count)
+
+    @property
+    def min(self) -> float | None:
+        return self.samples[0] if self.samples else None
+
+    @property
+    def max(self) -> float | None:
+        return self.samples[-1] if self.samples else None
+
+    def percentile(self, q: float) -> float | None:
+        return percentile(self.samples, q) if self.samples else None
+
+    @property
+    def median(self) -> float | None:
+        return self.percentile(50.0)
+
+    @property
+    def p50(self) -> float | None:
+        return self.percentile(50.0)
+
+    @property
+    def p90(self) -> float | None:
+        return self.percentile(90.0)
+
+    @property
+    def p95(self) -> float | None:
+        return self.percentile(95.0)
+
+    @property
+    def p99(self) -> float | None:
+        return self.percentile(99.0)
+
+    @property
+    def p999(self) -> float | None:
+        return self.percentile(99.9)
+
+    def stat(self, name: str) -> float | None:
+        """A summary by name (``mean``, ``p99``...), as SLO expressions spell it."""
+        if name not in STAT_NAMES:
+            raise KeyError(name)
+        value: float | None = getattr(self, name)
+        return value
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return {"count": self.count, **{name: self.stat(name) for name in STAT_NAMES}}
+
+
+STAT_NAMES = ("mean", "median", "std", "min", "max", "p50", "p90", "p95", "p99", "p999")
+"""The summaries a `Stats` offers besides ``count``."""
+
+
+@dataclass(frozen=True)
+class RequestTiming:
+    """What performance needs of one finished request; small enough to ship between processes."""
+
+    scheduled_ns: int
+    """When the request was meant to be sent (the send time when nothing scheduled it)."""
+    send_ns: int
+    """When it was sent; 0 when it never was (e.g. refused by the circuit breaker)."""
+    finish_ns: int
+    """Last event arrival (or content arrival, or send) — the end of its share of the window."""
+    content_times_ns: tuple[int, ...]
+    """Arrivals of the events that added answer or reasoning text."""
+    output_tokens: int | None
+    input_tokens: int | None
+    token_source: str
+    """Where ``output_tokens`` came from: ``usage``, ``tokenizer``, ``events`` or empty."""
+    success: bool
+    error: str = ""
+
+    @classmethod
+    def from_output(cls, output: RequestOutput) -> RequestTiming:
+        content = tuple(output.content_times_ns)
+        ends = [*output.event_times_ns, *content, output.send_time_ns]
+        return cls(
+            scheduled_ns=output.scheduled_time_ns or output.send_time_ns,
+            send_ns=output.send_time_ns,
+            finish_ns=max(ends),
+            content_times_ns=content,
+            output_tokens=output.output_tokens,
+            input_tokens=output.input_tokens,
+            token_source=output.token_source,
+            success=output.success,
+            error="" if output.success else output.error_info,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (for xdist and reports)."""
+        return {
+            "scheduled_ns": self.scheduled_ns,
+            "send_ns": self.send_ns,
+            "finish_ns": self.finish_ns,
+            "content_times_ns": list(self.content_times_ns),
+            "output_tokens": self.output_tokens,
+            "input_tokens": self.input_tokens,
+            "token_source": self.token_source,
+            "success": self.success,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RequestTiming:
+        return cls(
+            scheduled_ns=int(data["scheduled_ns"]),
+            send_ns=int(data["send_ns"]),
+            finish_ns=int(data["finish_ns"]),
+            content_times_ns=tuple(int(t) for t in data["content_times_ns"]),
+            output_tokens=_optional_int(data.get("output_tokens")),
+            input_tokens=_optional_int(data.get("input_tokens")),
+            token_source=str(data.get("token_source", "")),
+            success=bool(data["success"]),
+            error=str(data.get("error", "")),
+        )
+
+    @property
+    def sent(self) -> bool:
+        return self.send_ns > 0
+
+    @property
+    def measurable(self) -> bool:
+        """Latencies exist only for successful requests that delivered some text."""
+        return self.success and bool(self.content_times_ns)
+
+    @property
+    def ttft_s(self) -> float | None:
+        if not self.measurable:
+            return None
+        return (self.content_times_ns[0] - self.send_ns) / NS_PER_S
+
+    @property
+    def e2el_s(self) -> float | None:
+        if not self.measurable:
+            return None
+        return (self.content_times_ns[-1] - self.send_ns) / NS_PER_S
+
+    @property
+    def tpot_s(self) -> float | None:
+        """Decode time per token after the first; undefined for one token (vLLM skips those)."""
+        if not self.measurable or self.output_tokens is None or self.output_tokens <= 1:
+            return None
+        decode_ns = self.content_times_ns[-1] - self.content_times_ns[0]
+        return decode_ns / (self.output_tokens - 1) / NS_PER_S
+
+    @property
+    def itl_s(self) -> tuple[float, ...]:
+        if not self.measurable:
+            return ()
+        times = self.content_times_ns
+        return tuple((b - a) / NS_PER_S for a, b in itertools.pairwise(times))
+
+    @property
+    def dispatch_delay_s(self) -> float | None:
+        """How late the client sent it; client-side queueing that E2EL alone would hide."""
+        return (self.send_ns - self.scheduled_ns) / NS_PER_S if self.sent else None
+
+    @property
+    def e2el_from_scheduled_s(self) -> float | None:
+        if not self.measurable:
+            return None
+        return (self.content_times_ns[-1] - self.scheduled_ns) / NS_PER_S
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class PerfResult:
+    """One measured run: counts, throughputs over the window, latency `Stats` (seconds), goodput."""
+
+    completed: int
+    failed: int
+    failure_rate: float
+    """failed / (completed + failed); 0 when nothing ran."""
+    duration_s: float
+    """The measured window: first send to last finish, unless the caller gave one."""
+    total_input_tokens: int
+    total_output_tokens: int
+    request_throughput: float
+    output_throughput: float
+    """Output tokens of successful requests per second."""
+    total_token_throughput: float
+    """Input plus output tokens of successful requests per second."""
+    ttft: Stats
+    tpot: Stats
+    itl: Stats
+    e2el: Stats
+    e2el_from_scheduled: Stats
+    dispatch_delay: Stats
+    """Over every sent request, failed ones included: it measures the client, not the server."""
+    goodput: float | None
+    """Requests meeting all goodput SLOs per second (DistServe); ``None`` without SLOs."""
+    goodput_ratio: float | None
+    """Good requests / all requests (failed ones are never good); ``None`` without SLOs."""
+    slo_limits_ms: dict[str, float] = field(default_factory=dict)
+    token_sources: dict[str, int] = field(default_factory=dict)
+    """Successful requests per token-count source (``unknown`` when none was recorded)."""
+
+    def latency(self, metric: str) -> Stats:
+        if metric not in LATENCY_METRICS:
+            raise KeyError(metric)
+        stats: Stats = getattr(self, metric)
+        return stats
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat summary whose keys follow vLLM's result JSON (``mean_ttft_ms``, ``p99_itl_ms``)."""
+        out: dict[str, Any] = {
+            "completed": self.completed,
+            "failed": self.failed,
+            "failure_rate": self.failure_rate,
+            "duration": self.duration_s,
+            "total_input_tokens": self.total_input_tokens,
+            "total_output_tokens": self.total_output_tokens,
+            "request_throughput": self.request_throughput,
+            "request_goodput": self.goodput,
+            "goodput_ratio": self.goodput_ratio,
+            "output_throughput": self.output_throughput,
+            "total_token_throughput": self.total_token_throughput,
+            "token_sources": dict(self.token_sources),
+        }
+        for metric in LATENCY_METRICS:
+            stats = self.latency(metric)
+            for name in STAT_NAMES:
+                value = stats.stat(name)
+                key = "p99.9" if name == "p999" else name  # vLLM writes p99.9_ttft_ms
+                out[f"{key}_{metric}_ms"] = None if value is None else value * 1000.0
+        return out
+
+
+def _window_s(timings: list[RequestTiming], window: tuple[int, int] | None) -> float:
+    if window is not None:
+        start, end = window
+    else:
+        sent = [t for t in timings if t.sent]
+        if not sent:
+            return 0.0
+        start = min(t.send_ns for t in sent)
+        end = max(t.finish_ns for t in sent)
+    return max(end - start, 0) / NS_PER_S
+
+
+def _check_slo_limits(slo_limits: Mapping[str, float] | None) -> dict[str, float]:
+    limits = dict(slo_limits or {})
+    for key, value in limits.items():
+        if key not in GOODPUT_KEYS:
+            raise ConfigError(
+                f"unknown goodput SLO {key!r}; allowed: {', '.join(GOODPUT_KEYS)} (milliseconds)"
+            )
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError(f"goodput SLO {key}={value!r} must be a finite number of ms >= 0")
+    return limits
+
+
+def is_good(timing: RequestTiming, limits_ms: Mapping[str, float]) -> bool:
+    """True when the request met every limit; failed ones never do.
+
+    As in vLLM, TPOT counts as 0 for one-token requests; a metric that cannot be measured
+    (no text arrived) fails its limit.
+    """
+    if not timing.success:
+        return False
+    for key, limit_ms in limits_ms.items():
+        value = timing.tpot_s if key == "tpot" else getattr(timing, f"{key}_s")
+        if key == "tpot" and value is None and timing.measurable:
+            value = 0.0
+        if value is None or value * 1000.0 > limit_ms:
+            return False
+    return True
+
+
+def _per_second(amount: float, duration_s: float) -> float:
+    return amount / duration_s if duration_s > 0 else 0.0
+
+
+def summarize(
+    timings: Iterable[RequestTiming],
+    slo_limits: Mapping[str, float] | None = None,
+    *,
+    window: tuple[int, int] | None = None,
+) -> PerfResult:
+    """The `PerfResult` of the measured requests (exclude warm-up ones before calling).
+
+    ``slo_limits`` maps ``ttft``/``tpot``/``e2el`` (and ``e2el_from_scheduled``/
+    ``dispatch_delay``) to milliseconds, like vLLM's ``--goodput ttft:500 tpot:50``.
+    ``window`` is ``(start_ns, end_ns)`` in ``perf_counter_ns`` time; by default the window runs
+    from the first send to the last finish. Latencies come from successful requests only.
+    """
+    items = list(timings)
+    limits = _check_slo_limits(slo_limits)
+    ok = [t for t in items if t.success]
+    completed, failed = len(ok), len(items) - len(ok)
+    duration = _window_s(items, window)
+    input_tokens = sum(t.input_tokens or 0 for t in ok)
+    output_tokens = sum(t.output_tokens or 0 for t in ok)
+    good = sum(is_good(t, limits) for t in items) if limits else None
+    return PerfResult(
+        completed=completed,
+        failed=failed,
+        failure_rate=failed / len(items) if items else 0.0,
+        duration_s=duration,
+        total_input_tokens=input_tokens,
+        total_output_tokens=output_tokens,
+        request_throughput=_per_second(completed, duration),
+        output_throughput=_per_second(output_tokens, duration),
+        total_token_throughput=_per_second(input_tokens + output_tokens, duration),
+        ttft=Stats.of(_present(t.ttft_s for t in ok)),
+        tpot=Stats.of(_present(t.tpot_s for t in ok)),
+        itl=Stats.of(gap for t in ok for gap in t.itl_s),
+        e2el=Stats.of(_present(t.e2el_s for t in ok)),
+        e2el_from_scheduled=Stats.of(_present(t.e2el_from_scheduled_s for t in ok)),
+        dispatch_delay=Stats.of(_present(t.dispatch_delay_s for t in items)),
+        goodput=None if good is None else _per_second(good, duration),
+        goodput_ratio=None if good is None else (good / len(items) if items else 0.0),
+        slo_limits_ms=limits,
+        token_sources=dict(Counter(t.token_source or "unknown" for t in ok)),
+    )
+
+
+def _present(values: Iterable[float | None]) -> list[float]:
+    return [v for v in values if v is not None]
+
+
+_TITLES = {
+    "ttft": ("Time to First Token", "TTFT"),
+    "tpot": ("Time per Output Token (excl. 1st token)", "TPOT"),
+    "itl": ("Inter-token Latency", "ITL"),
+    "e2el": ("End-to-end Latency", "E2EL"),
+    "e2el_from_scheduled": ("E2E Latency from Scheduled Send", "E2EL sched"),
+    "dispatch_delay": ("Dispatch Delay (send - scheduled)", "Dispatch"),
+}
+
+_TABLE_STATS = (("Mean", "mean"), ("Median", "median"), ("P90", "p90"), ("P99", "p99"))
+
+
+def _row(label: str, value: object) -> str:
+    return f"{label:<40} {value!s:<10}".rstrip()
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def format_perf_table(name: str, result: PerfResult) -> list[str]:
+    """Terminal lines in the layout of ``vllm bench serve``'s result block (latencies in ms)."""
+    lines = [f"{' ' + name + ' ':=^50}"]
+    lines += [
+        _row("Successful requests:", result.completed),
+        _row("Failed requests:", result.failed),
+        _row("Benchmark duration (s):", _num(result.duration_s)),
+        _row("Total input tokens:", result.total_input_tokens),
+        _row("Total generated tokens:", result.total_output_tokens),
+        _row("Request throughput (req/s):", _num(result.request_throughput)),
+    ]
+    if result.goodput is not None:
+        lines.append(_row("Request goodput (req/s):", _num(result.goodput)))
+    lines += [
+        _row("Output token throughput (tok/s):", _num(result.output_throughput)),
+        _row("Total token throughput (tok/s):", _num(result.total_token_throughput)),
+    ]
+    if result.token_sources:
+        sources = ", ".join(f"{k} {v}" for k, v in sorted(result.token_sources.items()))
+        lines.append(_row("Token counts from:", sources))
+    for metric in LATENCY_METRICS:
+        title, short = _TITLES[metric]
+        stats = result.latency(metric)
+        lines.append(f"{title:-^50}")
+        for label, stat in _TABLE_STATS:
+            value = stats.stat(stat)
+            ms = None if value is None else value * 1e3
+            lines.append(_row(f"{label} {short} (ms):", _num(ms)))
+    lines.append("=" * 50)
+    return lines
