@@ -1,0 +1,43 @@
+"""A plain `pip install .` ships every subpackage and the built-in backends, and no `backends`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+         "-w", str(out), str(REPO)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (path,) = out.glob("pytest_aisbench-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_every_package_module_is_in_the_wheel(wheel: zipfile.ZipFile) -> None:
+    shipped = {name for name in wheel.namelist() if name.endswith(".py")}
+    source = {
+        str(path.relative_to(REPO))
+        for path in (REPO / "pytest_aisbench").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert source <= shipped, sorted(source - shipped)
+
+
+def test_builtin_backends_ship_inside_the_package_not_as_a_top_level_module(
+    wheel: zipfile.ZipFile,
+) -> None:
+    names = wheel.namelist()
+    backends = {Path(n).name for n in names if n.startswith("pytest_aisbench/builtin_backends/")}
+    assert {p.name for p in (REPO / "backends").glob("*.py")} <= backends
+    assert not [n for n in names if n.startswith("backends/")]
