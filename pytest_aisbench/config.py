@@ -13,6 +13,7 @@ import importlib.util
 import inspect
 import os
 import re
+import ssl
 import sys
 import traceback
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,7 @@ from typing import Any
 
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.base import BaseModel
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.base_api import BaseAPIModel, connection_settings
 from pytest_aisbench.secret import Secret
 from pytest_aisbench.transport import DEFAULT_TIMEOUT_S
 
@@ -128,7 +129,8 @@ class ModelConfig:
         kwargs = {k: v for k, v in self.settings.items() if takes_any or k in params}
         if takes_any:
             kwargs["abbr"] = self.abbr
-        instance = self.cls(**kwargs)
+        with connection_settings(self.timeout_s, self.tls_verify):
+            instance = self.cls(**kwargs)  # its __init__ may already ask the server
         instance.abbr = self.abbr
         if isinstance(instance, BaseAPIModel):
             instance.timeout_s = self.timeout_s
@@ -263,7 +265,7 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
         request_rate=float(entry.get("request_rate", 0)),
         server=_server_config(entry["server"], source) if "server" in entry else None,
         timeout_s=float(entry.get("timeout", DEFAULT_TIMEOUT_S)),
-        tls_verify=(entry.get("ca_bundle") or True) if entry.get("verify_ssl", True) else False,
+        tls_verify=_tls_verify(entry),
     )
 
 
@@ -281,10 +283,29 @@ def _in_range(key: str, value: Any, entry: dict[str, Any]) -> bool:
         "url": lambda v: not v or re.match(r"^https?://[^/\s]+", v) is not None,
         "max_seq_len": lambda v: v >= 1,
         "timeout": lambda v: v > 0,
-        "ca_bundle": lambda v: not v or Path(v).expanduser().is_file(),
+        "ca_bundle": lambda v: not v or _is_ca_bundle(Path(v).expanduser()),
     }
     check = checks.get(key)
     return check is None or bool(check(value))
+
+
+def _is_ca_bundle(path: Path) -> bool:
+    """Whether `path` is a file holding at least one PEM certificate that ssl can load."""
+    if not path.is_file():
+        return False
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError):
+        return False
+    return True
+
+
+def _tls_verify(entry: dict[str, Any]) -> bool | str:
+    """False (``verify_ssl=False``), the CA bundle's path (``~`` expanded), or True."""
+    if not entry.get("verify_ssl", True):
+        return False
+    bundle = entry.get("ca_bundle") or ""
+    return str(Path(bundle).expanduser()) if bundle else True
 
 
 def _shown(key: str, value: Any) -> str:

@@ -8,7 +8,7 @@ process) keeps the records, writes the report and evaluates the gates at session
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from _pytest.reports import TestReport
@@ -84,10 +84,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     kwargs = dict(marker.kwargs) if marker else {}
     unknown = set(kwargs) - MARKER_KEYS
     if unknown:
-        pytest.exit(
+        _usage_error_at_collection(
             f"{metafunc.definition.nodeid}: unknown aisbench marker keys "
-            f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}",
-            returncode=4,
+            f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}"
         )
     if not state.models:
         metafunc.parametrize(
@@ -107,8 +106,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     try:
         refs = state.refs(list(kwargs.get("datasets", [])), kwargs.get("min_accuracy"))
     except AisbenchError as exc:
-        pytest.exit(f"{metafunc.definition.nodeid}: {exc}", returncode=4)
+        _usage_error_at_collection(f"{metafunc.definition.nodeid}: {exc}")
     metafunc.parametrize("aisbench_sample", refs, ids=[ref.id for ref in refs], indirect=True)
+
+
+USAGE_ERROR_PREFIX = "aisbench usage error: "
+"""Starts the message of a collection error that bad input caused (exit status 4)."""
+
+
+def _usage_error_at_collection(message: str) -> NoReturn:
+    """Stop on bad input found while collecting, where `pytest.exit` and `UsageError` would
+    only become a collection error with the plugin's traceback: a `CollectError` is shown as
+    its message alone, and the controller turns the exit status into 4 (xdist included)."""
+    raise pytest.Collector.CollectError(USAGE_ERROR_PREFIX + message)
 
 
 def _sample_ref(item: pytest.Item) -> SampleRef | None:
@@ -182,6 +192,11 @@ class ControllerHooks:
 
     def __init__(self, state: AisbenchSession) -> None:
         self.state = state
+        self.usage_error = False
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed and str(report.longrepr).startswith(USAGE_ERROR_PREFIX):
+            self.usage_error = True
 
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         record = record_from_properties(report.user_properties) if report.when == "call" else None
@@ -190,6 +205,9 @@ class ControllerHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.usage_error:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            return
         failed = False
         for gate in self.state.finish():
             if gate.verdict != "-":

@@ -23,15 +23,42 @@ DEFAULT_TIMEOUT_S = 600.0
 """A request's read timeout; long generations on slow servers must not be cut."""
 
 
+_SILENT_ERRORS: dict[type[Exception], str] = {
+    httpx.ReadError: "the connection was closed or reset while reading the response",
+    httpx.WriteError: "the connection was closed or reset while sending the request",
+    httpx.ConnectError: "cannot connect",
+}
+"""What an httpx error that carries no message of its own means."""
+
+
 @contextlib.contextmanager
-def translate_errors() -> Iterator[None]:
-    """Turn httpx's exceptions into the plugin's `TransportError`."""
+def translate_errors(timeout_s: float | None = None) -> Iterator[None]:
+    """Turn httpx's exceptions into the plugin's `TransportError`.
+
+    `timeout_s` is the client's read timeout, named in a timeout's message.
+    """
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise TransportError(f"timeout: {type(exc).__name__}: {exc}") from exc
+        raise TransportError(_timeout_message(exc, timeout_s)) from exc
     except httpx.TransportError as exc:
-        raise TransportError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+        detail = str(exc) or _SILENT_ERRORS.get(type(exc), "connection failed")
+        raise TransportError(f"{type(exc).__name__}: {detail}") from exc
+
+
+def _timeout_message(exc: httpx.TimeoutException, timeout_s: float | None) -> str:
+    """E.g. ``timeout: ReadTimeout: no data from the server for 0.5 s (backend key timeout)``."""
+    name = type(exc).__name__
+    detail = f" ({exc})" if str(exc) else ""
+    if timeout_s is None:
+        return f"timeout: {name}{detail}"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"timeout: {name}: no connection within {min(timeout_s, 30.0):g} s{detail}"
+    if isinstance(exc, httpx.ReadTimeout):
+        what = "no data from the server for"
+    else:
+        what = "waited longer than"
+    return f"timeout: {name}: {what} {timeout_s:g} s (backend key timeout){detail}"
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -68,6 +95,7 @@ class HttpTransport:
         verify: bool | str = True,
     ) -> None:
         """`transport` replaces the network, e.g. ``httpx.MockTransport`` in unit tests."""
+        self._timeout_s = timeout_s
         self._client = httpx.AsyncClient(
             transport=transport,
             verify=tls_context(verify),
@@ -80,7 +108,7 @@ class HttpTransport:
 
     async def get_json(self, url: str) -> Any:
         """GET `url` and decode its JSON body."""
-        with translate_errors():
+        with translate_errors(self._timeout_s):
             response = await self._client.get(url)
         self._raise_for_status(response, response.text)
         return parse_json(response.text)
@@ -89,10 +117,12 @@ class HttpTransport:
         self, url: str, body: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, Any]:
         """POST `body`; the arrival time of the full response and its decoded JSON."""
-        with translate_errors():
+        with translate_errors(self._timeout_s):
             response = await self._client.post(url, json=body, headers=headers)
             arrived = time.perf_counter_ns()
         self._raise_for_status(response, response.text)
+        if not response.content.strip():
+            raise ResponseError(f"empty response body (HTTP {response.status_code})")
         return arrived, parse_json(response.text)
 
     async def post_stream(
@@ -100,7 +130,7 @@ class HttpTransport:
     ) -> AsyncGenerator[tuple[int, str], None]:
         """POST `body` and yield ``(arrival_ns, data)`` for each SSE event as it arrives."""
         decoder = SSEDecoder()
-        with translate_errors():
+        with translate_errors(self._timeout_s):
             async with self._client.stream("POST", url, json=body, headers=headers) as response:
                 if response.status_code >= 400:
                     text = (await response.aread()).decode("utf-8", "replace")

@@ -140,7 +140,7 @@ def test_api_key_is_sent_but_never_shown(
         result.stderr.str(),
         report.read_text(),
         xml.read_text(),
-        (suite.path / "debug.log").read_text(),
+        (suite.path / "debug.log").read_text(errors="replace"),
     ]
     assert not [text for text in shown if secret in text]
 

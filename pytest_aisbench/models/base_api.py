@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import random
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -33,6 +35,26 @@ from pytest_aisbench.utils.prompt import PromptType
 RETRY_BACKOFF_S = 0.5
 """First retry waits about this long; each next one twice as long, with jitter, up to the cap."""
 RETRY_BACKOFF_CAP_S = 8.0
+
+_CONNECTION_SETTINGS: contextvars.ContextVar[tuple[float, bool | str]] = contextvars.ContextVar(
+    "aisbench_connection_settings", default=(DEFAULT_TIMEOUT_S, True)
+)
+"""``(timeout_s, tls_verify)`` for backends constructed now; see `connection_settings`."""
+
+
+@contextlib.contextmanager
+def connection_settings(timeout_s: float, tls_verify: bool | str) -> Iterator[None]:
+    """Give backends constructed inside the block these settings from their first line.
+
+    A backend's ``__init__`` may already talk to the server (``_get_service_model_path``
+    when ``model`` is empty), before anything could set attributes on the new instance; the
+    plugin's own keys (``timeout``, ``verify_ssl``, ``ca_bundle``) reach it this way.
+    """
+    token = _CONNECTION_SETTINGS.set((timeout_s, tls_verify))
+    try:
+        yield
+    finally:
+        _CONNECTION_SETTINGS.reset(token)
 
 
 class BaseAPIModel(BaseModel):
@@ -77,8 +99,7 @@ class BaseAPIModel(BaseModel):
         self.model: str = str(kwargs.get("model", "") or "")
         self.url = ""
         self.max_connections = 1
-        self.timeout_s = DEFAULT_TIMEOUT_S
-        self.tls_verify: bool | str = True
+        self.timeout_s, self.tls_verify = _CONNECTION_SETTINGS.get()
         self._transport: HttpTransport | None = None
 
     # -- the hooks a backend implements -------------------------------------------------------
@@ -187,6 +208,8 @@ class BaseAPIModel(BaseModel):
                     done = True
                     break
                 await self._parse(self.parse_stream_response, parse_json(data), output, arrived)
+        if not output.event_times_ns:
+            raise ResponseError("empty response body: the stream ended without any event")
         if self.stream_needs_end_marker and not done and output.finish_reason is None:
             raise TransportError(
                 "stream ended before its final event (no [DONE], no finish reason)"

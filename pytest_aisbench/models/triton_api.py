@@ -39,7 +39,7 @@ import httpx
 from pytest_aisbench.errors import ResponseError, TransportError
 from pytest_aisbench.models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.transport import parse_json, translate_errors
+from pytest_aisbench.transport import parse_json, tls_context, translate_errors
 from pytest_aisbench.utils.prompt import PromptType, prompt_to_text
 
 
@@ -93,7 +93,13 @@ class TritonCustomAPI(BaseAPIModel):
         """The first READY model of ``POST v2/repository/index``."""
         index_url = urljoin(self.base_url, "v2/repository/index")
         with translate_errors():
-            response = httpx.post(index_url, json={}, headers=self._auth_headers(), timeout=5.0)
+            response = httpx.post(
+                index_url,
+                json={},
+                headers=self._auth_headers(),
+                timeout=5.0,
+                verify=tls_context(self.tls_verify),
+            )
         if response.status_code >= 400:
             raise TransportError(f"POST {index_url} answered HTTP {response.status_code}")
         models = parse_json(response.text)

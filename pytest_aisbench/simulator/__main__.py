@@ -13,6 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .config import DEFAULT_TEXT, ResponsesFileError, SimulatorConfig, responder_from_file
+from .faults import FAULTS
 
 
 def _non_negative_float(value: str) -> float:
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="on a natural stop, send an empty end-of-sequence token chunk (as vLLM on EOS)",
     )
+    add("--fault", default="", choices=["", *FAULTS], help="inject a fault (docs/faults.md)")
+    add("--fault-count", type=int, default=None, help="fault only the first N matching requests")
+    add("--fault-match", default="", help="fault only requests whose prompt has this text")
+    add("--retry-after", type=_non_negative_float, default=None, help="Retry-After of a fault")
     add("--log-level", default="info", help="uvicorn log level (default: %(default)s)")
     return parser
 
@@ -78,6 +83,10 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         usage_in_stream=not args.no_usage_in_stream,
         json_spaces=args.json_spaces,
         eos_chunk=args.eos_chunk,
+        fault=args.fault,
+        fault_count=args.fault_count,
+        fault_match=args.fault_match,
+        retry_after=args.retry_after,
     )
 
 

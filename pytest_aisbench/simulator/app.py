@@ -12,7 +12,7 @@ import copy
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import mindie, openai, tgi, triton
+from . import faults, mindie, openai, tgi, triton
 from .asgi import Receive, Request, Scope, Send
 from .config import SimulatorConfig
 
@@ -45,6 +45,8 @@ class SimulatorStats:
     """The most generation requests open at the same time."""
     authorizations: list[str] = field(default_factory=list)
     """The ``Authorization`` header of every generation request ('' when absent)."""
+    faults: int = 0
+    """Generation requests a fault was applied to (see `SimulatorConfig.fault`)."""
 
 
 class SimulatorApp:
@@ -93,7 +95,10 @@ class SimulatorApp:
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
-            await handler(request)
+            if request.config.fault:
+                await faults.serve(request, handler, stats)
+            else:
+                await handler(request)
         finally:
             stats.in_flight -= 1
 

@@ -43,6 +43,16 @@ class SimulatorConfig:
         eos_chunk: on a natural stop, also generate the end-of-sequence token: one more
             chunk with empty text that carries `finish_reason` and counts in
             `completion_tokens`, which is what vLLM sends when the model emits EOS.
+        fault: '' (none) or the name of a fault to inject into generation requests, one of
+            `faults.FAULTS` (documented there and in docs/faults.md); another name is a
+            ValueError listing them.
+        fault_count: apply the fault to the first N selected generation requests only, then
+            answer normally; None applies it to every one.
+        fault_match: apply the fault only to requests with this substring in one of their
+            body's strings (the prompt), so one sample fails while the others do not.
+        retry_after: seconds sent as ``Retry-After`` with an HTTP status fault; None sends
+            no header.
+        trickle_gap: seconds between two pieces of a response under the ``trickle`` fault.
     """
 
     model: str = "sim-model"
@@ -57,6 +67,26 @@ class SimulatorConfig:
     json_spaces: bool = False
     eos_chunk: bool = False
     api_key: str = ""
+    fault: str = ""
+    fault_count: int | None = None
+    fault_match: str = ""
+    retry_after: float | None = None
+    trickle_gap: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.fault_count is not None and self.fault_count < 0:
+            raise ValueError(f"fault_count must be >= 0 or None, got {self.fault_count}")
+        if self.retry_after is not None and self.retry_after < 0:
+            raise ValueError(f"retry_after must be >= 0 or None, got {self.retry_after}")
+        if self.trickle_gap <= 0:
+            raise ValueError(f"trickle_gap must be > 0, got {self.trickle_gap}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "fault":
+            from .faults import check_fault  # lazy: faults imports asgi, which imports us
+
+            check_fault(value)
+        super().__setattr__(name, value)
 
     def reset(self, **changes: Any) -> None:
         """Restore every field to its default, then apply `changes` (for a shared server)."""

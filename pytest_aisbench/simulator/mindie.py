@@ -43,6 +43,7 @@ from typing import Any
 
 from .asgi import BadBody, EventStream, Request
 from .config import SimulatorConfig
+from .faults import length_limits
 from .tokens import Generation, TokenSchedule, count_prompt_tokens, plan_generation, sleep_until
 
 DEFAULT_MAX_NEW_TOKENS = 20
@@ -64,6 +65,12 @@ class MindieError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.message, "error_type": "validation"}
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """The error body for `status` (used by `faults`): TGI's shape, as assumed above."""
+    kind = {400: "validation", 404: "validation", 429: "overloaded"}.get(status, "internal")
+    return {"error": message, "error_type": kind}
 
 
 @dataclass(frozen=True)
@@ -89,8 +96,7 @@ async def infer(request: Request) -> None:
         return
     generation = plan_generation(
         request.config.reply_for(job.prompt_text),
-        limit=job.limit,
-        output_len=request.config.output_len,
+        **length_limits(request.config, job.limit),
         eos=request.config.eos_chunk,
         stop=job.stop,
     )

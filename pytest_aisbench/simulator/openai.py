@@ -28,13 +28,21 @@ from typing import Any, TypeGuard
 
 from .asgi import BadBody, EventStream, Request
 from .config import SimulatorConfig
+from .faults import length_limits
 from .tokens import Generation, TokenSchedule, count_prompt_tokens, plan_generation, sleep_until
 
 SYSTEM_FINGERPRINT = "vllm-0.32.0-simulator"
 COMPLETIONS_DEFAULT_MAX_TOKENS = 16
 """vLLM's default `max_tokens` for /v1/completions (chat has none: the context limits it)."""
 
-_ERROR_TYPES = {400: "BadRequestError", 404: "NotFoundError"}
+_ERROR_TYPES = {
+    400: "BadRequestError",
+    404: "NotFoundError",
+    429: "RateLimitError",
+    500: "InternalServerError",
+    502: "BadGatewayError",
+    503: "ServiceUnavailableError",
+}
 
 
 class OpenAIError(Exception):
@@ -56,6 +64,11 @@ class OpenAIError(Exception):
                 "code": self.status,
             }
         }
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """The error body of this protocol for `status` (used by `faults`)."""
+    return OpenAIError(status, message).body()
 
 
 @dataclass(frozen=True)
@@ -128,9 +141,8 @@ def generate(job: Job, config: SimulatorConfig, *, chat: bool) -> Generation:
     """What the simulated model generates for a validated request."""
     return plan_generation(
         config.reply_for(job.prompt_text),
-        limit=job.limit,
+        **length_limits(config, job.limit),
         reasoning=config.reasoning_text if chat else "",
-        output_len=config.output_len,
         min_tokens=job.min_tokens,
         ignore_eos=job.ignore_eos,
         eos=config.eos_chunk,

@@ -28,11 +28,13 @@ class RunningSimulator:
     port: int
     config: SimulatorConfig
     stats: SimulatorStats
+    scheme: str = "http"
+    """``https`` when served with a certificate (``ssl_certfile``), else ``http``."""
 
     @property
     def url(self) -> str:
         """The base URL, e.g. `http://127.0.0.1:PORT` (OpenAI clients add `/v1`)."""
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
 
 def bind_free_socket(host: str = "127.0.0.1") -> socket.socket:
@@ -49,11 +51,15 @@ def running_simulator(
     *,
     host: str = "127.0.0.1",
     startup_timeout: float = 10.0,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
 ) -> Iterator[RunningSimulator]:
     """Serve a simulator on a free port for the duration of the `with` block.
 
     The yielded object's `config` is the one the server reads per request: change it to
     change the next response. Open streams are cut after one second on exit.
+    With `ssl_certfile` (a PEM certificate chain) and `ssl_keyfile` (its private key) it
+    serves https instead of http, e.g. to test certificate checks.
     """
     config = config if config is not None else SimulatorConfig()
     sock = bind_free_socket(host)
@@ -66,6 +72,8 @@ def running_simulator(
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=1,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
         )
     )
     thread = threading.Thread(
@@ -74,7 +82,8 @@ def running_simulator(
     thread.start()
     try:
         _wait_started(server, thread, startup_timeout)
-        yield RunningSimulator(host=host, port=port, config=config, stats=app.stats)
+        scheme = "https" if ssl_certfile else "http"
+        yield RunningSimulator(host=host, port=port, config=config, stats=app.stats, scheme=scheme)
     finally:
         server.should_exit = True
         thread.join(timeout=startup_timeout)

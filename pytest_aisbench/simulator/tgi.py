@@ -37,6 +37,7 @@ from typing import Any
 
 from .asgi import BadBody, EventStream, Request, send_bytes
 from .config import SimulatorConfig
+from .faults import length_limits
 from .tokens import Generation, TokenSchedule, count_prompt_tokens, plan_generation, sleep_until
 
 VERSION = "3.3.4-simulator"
@@ -60,6 +61,14 @@ class TGIError(Exception):
 
     def body(self) -> dict[str, str]:
         return {"error": self.message, "error_type": self.error_type}
+
+
+_FAULT_ERROR_TYPES = {400: "validation", 404: "not_found", 429: "overloaded", 500: "generation"}
+
+
+def error_body(status: int, message: str) -> dict[str, str]:
+    """The error body of this protocol for `status` (used by `faults`)."""
+    return {"error": message, "error_type": _FAULT_ERROR_TYPES.get(status, "unavailable")}
 
 
 class Rejection(Exception):
@@ -237,8 +246,7 @@ def plan(job: Job, config: SimulatorConfig) -> Generation:
     """What the simulated model generates: the reply, then EOS unless cut first."""
     return plan_generation(
         config.reply_for(job.inputs),
-        limit=job.limit,
-        output_len=config.output_len,
+        **length_limits(config, job.limit),
         eos=True,
         stop=job.stop,
         include_stop_str=True,

