@@ -25,7 +25,7 @@ from pytest_aisbench.models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.scoring import score
-from pytest_aisbench.tokens import TokenCounter
+from pytest_aisbench.tokens import TokenCounter, fill_output_tokens
 
 T = TypeVar("T")
 SampleKey = tuple[str, str, int]
@@ -153,22 +153,11 @@ class ModelRunner:
         return int(value) if value is not None else None
 
     def count_tokens(self, output: RequestOutput) -> None:
-        """Fill ``output_tokens`` when the server sent no usage: tokenizer, else stream events."""
-        if not output.success or output.output_tokens is not None:
-            return
+        """Fill ``output_tokens`` when the server sent no usage (see `fill_output_tokens`)."""
         path = str(self.config.settings.get("path") or "")
-        if path:
-            if self._token_counter is None:
-                self._token_counter = TokenCounter(path)
-            # reasoning tokens are generated tokens too, as in usage and the event count
-            counter = self._token_counter
-            output.output_tokens = counter.count(output.reasoning_content) + counter.count(
-                output.content
-            )
-            output.token_source = "tokenizer"
-        elif len(output.event_times_ns) > 1:
-            output.output_tokens = len(output.content_times_ns)
-            output.token_source = "events"
+        if path and self._token_counter is None and output.output_tokens is None:
+            self._token_counter = TokenCounter(path)
+        fill_output_tokens(output, self._token_counter)
 
     async def request(self, prompt: Any, max_out_len: int) -> RequestOutput:
         """One service request: wait for its slot, then for room under ``batch_size``."""

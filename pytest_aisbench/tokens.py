@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_aisbench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pytest_aisbench.models.output import RequestOutput
 
 
 class TokenCounter:
@@ -29,3 +33,22 @@ class TokenCounter:
     def count(self, text: str) -> int:
         """Tokens in `text`, without special tokens (what the model generated)."""
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+
+def fill_output_tokens(output: RequestOutput, counter: TokenCounter | None) -> None:
+    """Count a finished request's output tokens when the server sent no usage.
+
+    With a tokenizer, its count of the reasoning and the answer (both are generated tokens, as
+    in usage); without one, the number of text-bearing stream events. Runs after a request, never
+    in the hot path; ``token_source`` says which count was used.
+    """
+    if not output.success or output.output_tokens is not None:
+        return
+    if counter is not None:
+        output.output_tokens = counter.count(output.reasoning_content) + counter.count(
+            output.content
+        )
+        output.token_source = "tokenizer"
+    elif len(output.event_times_ns) > 1:
+        output.output_tokens = len(output.content_times_ns)
+        output.token_source = "events"
