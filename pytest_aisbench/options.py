@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 
+from pytest_aisbench.errors import ConfigError
+from pytest_aisbench.perf.metrics import GOODPUT_KEYS
+from pytest_aisbench.perf.slo import Slo, parse_slos
+
 DATASETS_DIR_ENV = "AISBENCH_DATASETS_DIR"
 
 
@@ -27,6 +31,23 @@ def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
     return int(text)
+
+
+def _goodput(pairs: list[str]) -> dict[str, float]:
+    """``["ttft:500", "tpot:50"]`` as milliseconds by metric."""
+    limits = {}
+    for pair in pairs:
+        metric, _, value = pair.partition(":")
+        try:
+            if metric.strip() not in GOODPUT_KEYS:
+                raise ValueError(metric)
+            limits[metric.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(
+                f"--aisbench-goodput {pair!r}: expected METRIC:MILLISECONDS with METRIC one of "
+                f"{', '.join(GOODPUT_KEYS)}, e.g. ttft:500"
+            ) from None
+    return limits
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -92,6 +113,21 @@ def add_options(parser: pytest.Parser) -> None:
         "once instead of waiting through their timeouts (0: never; default 20)",
     )
     group.addoption(
+        "--aisbench-slo",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="a latency or throughput gate for every perf item, e.g. ttft_p99_ms<=500, "
+        "tpot_mean_ms<=50, goodput_ratio>=0.95, error_rate<=0.01; repeatable",
+    )
+    group.addoption(
+        "--aisbench-goodput",
+        action="append",
+        default=[],
+        metavar="METRIC:MS",
+        help="per-request SLO counted by goodput (vLLM's --goodput), e.g. ttft:500 tpot:50",
+    )
+    group.addoption(
         "--aisbench-resume",
         metavar="PATH",
         help="reuse the finished records of an earlier --aisbench-report; "
@@ -129,6 +165,8 @@ class Settings:
     min_accuracy: float | None
     report_path: Path | None
     resume_path: Path | None
+    slos: tuple[Slo, ...]
+    goodput_ms: dict[str, float]
     max_consecutive_errors: int
 
     @classmethod
@@ -167,5 +205,7 @@ class Settings:
             min_accuracy=default_min,
             report_path=Path(option.aisbench_report) if option.aisbench_report else None,
             resume_path=Path(option.aisbench_resume) if option.aisbench_resume else None,
+            slos=tuple(parse_slos(option.aisbench_slo)),
+            goodput_ms=_goodput(option.aisbench_goodput),
             max_consecutive_errors=option.aisbench_max_consecutive_errors,
         )

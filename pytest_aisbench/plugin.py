@@ -8,15 +8,19 @@ process) keeps the records, writes the report and evaluates the gates at session
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import pytest
 from _pytest.reports import TestReport
 
+from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.errors import AisbenchError
-from pytest_aisbench.gates import AccuracyGate, format_table
+from pytest_aisbench.gates import format_table
 from pytest_aisbench.options import add_options
 from pytest_aisbench.outcomes import STATUS, SampleResult, failure_message
+from pytest_aisbench.perf.bench import PerfBench
+from pytest_aisbench.perf.slo import parse_slos
+from pytest_aisbench.progress import progress_line
 from pytest_aisbench.records import PROPERTY_NAME, SampleRecord, record_from_properties
 from pytest_aisbench.scheduler import ShardScheduling, owns, worker_shard
 from pytest_aisbench.session import RESUME_KEY, AisbenchSession, SampleRef
@@ -24,7 +28,10 @@ from pytest_aisbench.simulator import RunningSimulator, running_simulator
 
 session_key = pytest.StashKey[AisbenchSession]()
 record_key = pytest.StashKey[SampleRecord]()
-MARKER_KEYS = {"datasets", "min_accuracy"}
+perf_key = pytest.StashKey[PerfBench]()
+MARKER_KEYS = {"datasets", "min_accuracy", "slo"}
+PERF_PROPERTY = "aisbench_perf"
+NO_MODEL = "no backend selected: pass --aisbench-model NAME"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,32 +83,38 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput[RESUME_KEY] = [record.to_dict() for record in resumed]
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "aisbench_sample" not in metafunc.fixturenames:
-        return
-    state = _session(metafunc.config)
-    marker = metafunc.definition.get_closest_marker("aisbench")
+def _marker_kwargs(definition: Any) -> dict[str, Any]:
+    """The test's ``@pytest.mark.aisbench`` keywords, checked against the allowed ones."""
+    marker = definition.get_closest_marker("aisbench")
     kwargs = dict(marker.kwargs) if marker else {}
     unknown = set(kwargs) - MARKER_KEYS
     if unknown:
         _usage_error_at_collection(
-            f"{metafunc.definition.nodeid}: unknown aisbench marker keys "
+            f"{definition.nodeid}: unknown aisbench marker keys "
             f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}"
         )
+    return kwargs
+
+
+def _parametrize_nothing(metafunc: pytest.Metafunc, argname: str) -> None:
+    skip = pytest.mark.skip(reason=NO_MODEL)
+    metafunc.parametrize(argname, [pytest.param(None, marks=skip)], ids=["no-model"],
+                         indirect=True)  # fmt: skip
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = metafunc.fixturenames
+    if "aisbench_sample" not in names and "aisbench_model" not in names:
+        return
+    state = _session(metafunc.config)
+    kwargs = _marker_kwargs(metafunc.definition)
+    argname = "aisbench_sample" if "aisbench_sample" in names else "aisbench_model"
     if not state.models:
-        metafunc.parametrize(
-            "aisbench_sample",
-            [
-                pytest.param(
-                    None,
-                    marks=pytest.mark.skip(
-                        reason="no backend selected: pass --aisbench-model NAME"
-                    ),
-                )
-            ],
-            ids=["no-model"],
-            indirect=True,
-        )
+        _parametrize_nothing(metafunc, argname)
+        return
+    if argname == "aisbench_model":
+        abbrs = [model.abbr for model in state.models]
+        metafunc.parametrize("aisbench_model", abbrs, ids=abbrs, indirect=True)
         return
     try:
         refs = state.refs(list(kwargs.get("datasets", [])), kwargs.get("min_accuracy"))
@@ -151,6 +164,33 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
 
 
 @pytest.fixture
+def aisbench_model(request: pytest.FixtureRequest) -> ModelConfig:
+    """The backend this item runs against: one item per ``--aisbench-model``."""
+    return _session(request.config).model(request.param)
+
+
+@pytest.fixture
+def aisbench_perf(request: pytest.FixtureRequest, aisbench_model: ModelConfig) -> PerfBench:
+    """Load runs against this item's backend; ``.run(...)`` returns figures to assert on."""
+    state = _session(request.config)
+    marker_slos = _marker_kwargs(request.node).get("slo", [])
+    try:
+        slos = [*state.settings.slos, *parse_slos(marker_slos)]
+    except AisbenchError as exc:
+        pytest.fail(f"@pytest.mark.aisbench(slo=...): {exc}", pytrace=False)
+    bench = PerfBench(
+        request.node.name,
+        aisbench_model,
+        state.settings.datasets_dir,
+        slos,
+        state.settings.goodput_ms,
+        progress_line(request.config, request.node.name),
+    )
+    request.node.stash[perf_key] = bench
+    return bench
+
+
+@pytest.fixture
 def aisbench_simulator() -> Iterator[RunningSimulator]:
     """An inference-server simulator on a free port; change ``.config`` between requests."""
     with running_simulator() as simulator:
@@ -162,6 +202,9 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, TestReport, TestReport]:
     report = yield
+    bench = item.stash.get(perf_key, None)
+    if bench is not None and report.when == "call":
+        report.user_properties.extend((PERF_PROPERTY, run.to_dict()) for run in bench.runs)
     record = item.stash.get(record_key, None)
     if record is None or report.when != "call":
         return report
@@ -199,9 +242,14 @@ class ControllerHooks:
             self.usage_error = True
 
     def pytest_runtest_logreport(self, report: TestReport) -> None:
-        record = record_from_properties(report.user_properties) if report.when == "call" else None
+        if report.when != "call":
+            return
+        record = record_from_properties(report.user_properties)
         if record is not None:
             self.state.add_record(record)
+        for name, value in report.user_properties:
+            if name == PERF_PROPERTY:
+                self.state.add_perf_run(report.nodeid, cast(dict[str, Any], value))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -212,7 +260,13 @@ class ControllerHooks:
         for gate in self.state.finish():
             if gate.verdict != "-":
                 failed = failed or gate.verdict == "FAIL"
-                _log_gate_report(session.config, gate)
+                _log_gate_report(session.config, gate.name, gate.verdict == "PASS",
+                                 gate.explain(), gate.to_dict())  # fmt: skip
+        for nodeid, run in self.state.perf_runs:
+            for slo in run["slos"]:
+                failed = failed or not slo["passed"]
+                name = f"slo[{_test_id(nodeid)}-{slo['expression']}]"
+                _log_gate_report(session.config, name, slo["passed"], slo["explain"], slo)
         if failed and session.exitstatus in (
             pytest.ExitCode.OK,
             pytest.ExitCode.NO_TESTS_COLLECTED,
@@ -230,21 +284,38 @@ class ControllerHooks:
             terminalreporter.write_sep("=", "aisbench accuracy")
             for line in format_table(self.state.gates):
                 terminalreporter.write_line(line)
+        if self.state.perf_runs:
+            terminalreporter.write_sep("=", "aisbench performance")
+            for _, run in self.state.perf_runs:
+                for line in run["table"]:
+                    terminalreporter.write_line(line)
+                for slo in run["slos"]:
+                    verdict = "PASS" if slo["passed"] else "FAIL"
+                    terminalreporter.write_line(
+                        f"SLO {slo['expression']}: {verdict} ({slo['explain']})",
+                        red=not slo["passed"],
+                    )
 
 
-def _log_gate_report(config: pytest.Config, gate: AccuracyGate) -> None:
+def _test_id(nodeid: str) -> str:
+    """``test_serving[vllm-c4]`` from a node id, for gate names."""
+    return nodeid.rsplit("::", 1)[-1]
+
+
+def _log_gate_report(
+    config: pytest.Config, name: str, passed: bool, explain: str, details: dict[str, Any]
+) -> None:
     """A gate as a test entry of its own: counted in the summary, a testcase in JUnit XML."""
-    passed = gate.verdict == "PASS"
     for when in ("call", "teardown"):
         config.hook.pytest_runtest_logreport(
             report=TestReport(
-                nodeid=f"aisbench::{gate.name}",
-                location=("aisbench", None, gate.name),
+                nodeid=f"aisbench::{name}",
+                location=("aisbench", None, name),
                 keywords={},
                 outcome="passed" if passed or when == "teardown" else "failed",
-                longrepr=None if passed or when == "teardown" else gate.explain(),
+                longrepr=None if passed or when == "teardown" else explain,
                 when=when,
-                user_properties=[("aisbench_gate", gate.to_dict())] if when == "call" else [],
+                user_properties=[("aisbench_gate", details)] if when == "call" else [],
             )
         )
 

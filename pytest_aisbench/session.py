@@ -6,6 +6,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,6 +83,7 @@ class AisbenchSession:
         self.servers: list[ManagedServer] = []
         self.report: JsonlReport | None = None
         self.gates: list[AccuracyGate] = []
+        self.perf_runs: list[tuple[str, dict[str, Any]]] = []
 
     def _resumed_records(self) -> list[SampleRecord]:
         """The records to reuse: read by the controller, handed to xdist workers."""
@@ -164,6 +166,16 @@ class AisbenchSession:
         self.records.append(record)
         if self.report is not None:
             self.report.write("sample", record.to_dict())
+
+    def model(self, abbr: str) -> ModelConfig:
+        """The selected backend called `abbr`."""
+        return next(model for model in self.models if model.abbr == abbr)
+
+    def add_perf_run(self, nodeid: str, run: dict[str, Any]) -> None:
+        """Keep a finished perf run (controller) and write it out at once."""
+        self.perf_runs.append((nodeid, run))
+        if self.report is not None:
+            self.report.write("perf", {"item": nodeid, **run})
 
     def breaker_reasons(self) -> list[str]:
         """Each distinct circuit-breaker message among the records, with its sample count."""
