@@ -19,6 +19,7 @@ from pytest_aisbench.gates import format_table
 from pytest_aisbench.options import add_options
 from pytest_aisbench.outcomes import STATUS, SampleResult, failure_message
 from pytest_aisbench.perf.bench import PerfBench
+from pytest_aisbench.perf.benchmark_export import export_perf_runs
 from pytest_aisbench.perf.slo import parse_slos
 from pytest_aisbench.progress import progress_line
 from pytest_aisbench.records import PROPERTY_NAME, SampleRecord, record_from_properties
@@ -170,7 +171,9 @@ def aisbench_model(request: pytest.FixtureRequest) -> ModelConfig:
 
 
 @pytest.fixture
-def aisbench_perf(request: pytest.FixtureRequest, aisbench_model: ModelConfig) -> PerfBench:
+def aisbench_perf(
+    request: pytest.FixtureRequest, aisbench_model: ModelConfig
+) -> Iterator[PerfBench]:
     """Load runs against this item's backend; ``.run(...)`` returns figures to assert on."""
     state = _session(request.config)
     marker_slos = _marker_kwargs(request.node).get("slo", [])
@@ -187,7 +190,8 @@ def aisbench_perf(request: pytest.FixtureRequest, aisbench_model: ModelConfig) -
         progress_line(request.config, request.node.name),
     )
     request.node.stash[perf_key] = bench
-    return bench
+    yield bench
+    export_perf_runs(request.config, request.node, bench.runs)  # for pytest-benchmark
 
 
 @pytest.fixture
