@@ -242,3 +242,51 @@ def _backoff(attempt: int, retry_after: float | None) -> float:
     if retry_after is not None:
         return min(retry_after, RETRY_BACKOFF_CAP_S * 4)
     return min(RETRY_BACKOFF_CAP_S, RETRY_BACKOFF_S * 2**attempt) * random.uniform(0.5, 1.0)
+
+
+class BuiltinAPIModel(BaseAPIModel):
+    """The built-in backends' one constructor: AISBench's parameters plus ``model``.
+
+    A subclass implements only the four hooks and says, as class attributes, whether an empty
+    ``model`` is asked from the server (`asks_model_name`) and whether it streams by default.
+    """
+
+    asks_model_name: bool = False
+    default_stream: bool = False
+
+    def __init__(
+        self,
+        path: str = "",
+        model: str = "",
+        stream: bool | None = None,
+        max_out_len: int = 4096,
+        retry: int = 2,
+        api_key: str = "",
+        host_ip: str = "localhost",
+        host_port: int = 8080,
+        url: str = "",
+        trust_remote_code: bool = False,
+        generation_kwargs: dict[str, Any] | None = None,
+        meta_template: dict[str, Any] | None = None,
+        enable_ssl: bool = False,
+        verbose: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            path=path,
+            stream=self.default_stream if stream is None else stream,
+            max_out_len=max_out_len,
+            retry=retry,
+            api_key=api_key,
+            host_ip=host_ip,
+            host_port=host_port,
+            url=url,
+            trust_remote_code=trust_remote_code,
+            generation_kwargs=generation_kwargs,
+            meta_template=meta_template,
+            enable_ssl=enable_ssl,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.model = model or (self._get_service_model_path() if self.asks_model_name else "")
+        self.url = self._get_url()

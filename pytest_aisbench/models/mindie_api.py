@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pytest_aisbench.errors import ResponseError
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.utils.prompt import PromptType, prompt_to_text
 
@@ -42,45 +42,11 @@ UNKNOWN_FINISH = "unknown"
 """The finish reason of a complete stream whose final event carried no ``details``."""
 
 
-class MindieStreamApi(BaseAPIModel):
+class MindieStreamApi(BuiltinAPIModel):
     """MindIE's native ``/infer``; streams by default, as AISBench's class does."""
 
     endpoint = "infer"
-
-    def __init__(
-        self,
-        path: str = "",
-        stream: bool = True,
-        max_out_len: int = 4096,
-        retry: int = 2,
-        api_key: str = "",
-        host_ip: str = "localhost",
-        host_port: int = 8080,
-        url: str = "",
-        trust_remote_code: bool = False,
-        generation_kwargs: dict[str, Any] | None = None,
-        meta_template: dict[str, Any] | None = None,
-        enable_ssl: bool = False,
-        verbose: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            path=path,
-            stream=stream,
-            max_out_len=max_out_len,
-            retry=retry,
-            api_key=api_key,
-            host_ip=host_ip,
-            host_port=host_port,
-            url=url,
-            trust_remote_code=trust_remote_code,
-            generation_kwargs=generation_kwargs,
-            meta_template=meta_template,
-            enable_ssl=enable_ssl,
-            verbose=verbose,
-            **kwargs,
-        )
-        self.url = self._get_url()
+    default_stream = True
 
     def _get_url(self) -> str:
         return urljoin(self.base_url, self.endpoint)

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pytest_aisbench.errors import ResponseError
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.utils.prompt import PromptType, prompt_to_text
 
@@ -34,45 +34,8 @@ UNKNOWN_FINISH = "unknown"
 """The finish reason of a finished stream whose server sent no details (``details: false``)."""
 
 
-class TGICustomAPI(BaseAPIModel):
+class TGICustomAPI(BuiltinAPIModel):
     """TGI's ``/generate`` and ``/generate_stream``."""
-
-    def __init__(
-        self,
-        path: str = "",
-        model: str = "",
-        stream: bool = False,
-        max_out_len: int = 4096,
-        retry: int = 2,
-        api_key: str = "",
-        host_ip: str = "localhost",
-        host_port: int = 8080,
-        url: str = "",
-        trust_remote_code: bool = False,
-        generation_kwargs: dict[str, Any] | None = None,
-        meta_template: dict[str, Any] | None = None,
-        enable_ssl: bool = False,
-        verbose: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            path=path,
-            stream=stream,
-            max_out_len=max_out_len,
-            retry=retry,
-            api_key=api_key,
-            host_ip=host_ip,
-            host_port=host_port,
-            url=url,
-            trust_remote_code=trust_remote_code,
-            generation_kwargs=generation_kwargs,
-            meta_template=meta_template,
-            enable_ssl=enable_ssl,
-            verbose=verbose,
-            model=model,
-            **kwargs,
-        )
-        self.url = self._get_url()
 
     def _get_url(self) -> str:
         return urljoin(self.base_url, "generate_stream" if self.stream else "generate")

@@ -37,53 +37,17 @@ from urllib.parse import quote, urljoin
 import httpx
 
 from pytest_aisbench.errors import ResponseError, TransportError
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.transport import parse_json, tls_context, translate_errors
 from pytest_aisbench.utils.prompt import PromptType, prompt_to_text
 
 
-class TritonCustomAPI(BaseAPIModel):
+class TritonCustomAPI(BuiltinAPIModel):
     """A model behind Triton's generate extension (TensorRT-LLM, vLLM or Python backends)."""
 
     stream_needs_end_marker = False
-
-    def __init__(
-        self,
-        path: str = "",
-        model: str = "",
-        stream: bool = False,
-        max_out_len: int = 4096,
-        retry: int = 2,
-        api_key: str = "",
-        host_ip: str = "localhost",
-        host_port: int = 8000,
-        url: str = "",
-        trust_remote_code: bool = False,
-        generation_kwargs: dict[str, Any] | None = None,
-        meta_template: dict[str, Any] | None = None,
-        enable_ssl: bool = False,
-        verbose: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            path=path,
-            stream=stream,
-            max_out_len=max_out_len,
-            retry=retry,
-            api_key=api_key,
-            host_ip=host_ip,
-            host_port=host_port,
-            url=url,
-            trust_remote_code=trust_remote_code,
-            generation_kwargs=generation_kwargs,
-            meta_template=meta_template,
-            enable_ssl=enable_ssl,
-            verbose=verbose,
-            **kwargs,
-        )
-        self.model = model or self._get_service_model_path()
-        self.url = self._get_url()
+    asks_model_name = True
 
     def _get_url(self) -> str:
         endpoint = "generate_stream" if self.stream else "generate"

@@ -17,52 +17,17 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pytest_aisbench.errors import ResponseError
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.utils.prompt import PromptType, prompt_to_messages, prompt_to_text
 
 
-class VLLMCustomAPI(BaseAPIModel):
+class VLLMCustomAPI(BuiltinAPIModel):
     """OpenAI completions (``/v1/completions``); a chat prompt is sent as its joined text."""
 
-    endpoint = "v1/completions"
+    asks_model_name = True
 
-    def __init__(
-        self,
-        path: str = "",
-        model: str = "",
-        stream: bool = False,
-        max_out_len: int = 4096,
-        retry: int = 2,
-        api_key: str = "",
-        host_ip: str = "localhost",
-        host_port: int = 8080,
-        url: str = "",
-        trust_remote_code: bool = False,
-        generation_kwargs: dict[str, Any] | None = None,
-        meta_template: dict[str, Any] | None = None,
-        enable_ssl: bool = False,
-        verbose: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            path=path,
-            stream=stream,
-            max_out_len=max_out_len,
-            retry=retry,
-            api_key=api_key,
-            host_ip=host_ip,
-            host_port=host_port,
-            url=url,
-            trust_remote_code=trust_remote_code,
-            generation_kwargs=generation_kwargs,
-            meta_template=meta_template,
-            enable_ssl=enable_ssl,
-            verbose=verbose,
-            **kwargs,
-        )
-        self.model = model or self._get_service_model_path()
-        self.url = self._get_url()
+    endpoint = "v1/completions"
 
     def _get_url(self) -> str:
         return urljoin(self.base_url, self.endpoint)
