@@ -7,75 +7,42 @@ registered in the simulator's default app. Timing asserts are lower bounds only.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from conftest import DATASETS_DIR, gold_responder
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine import Engine
 from pytest_aisbench.models.mindie_api import MindieStreamApi
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.simulator import SimulatorConfig, mindie, openai
-from pytest_aisbench.simulator.app import SimulatorApp, merge_routes
-from pytest_aisbench.simulator.server import _wait_started, bind_free_socket
+from pytest_aisbench.simulator import (
+    RunningSimulator,
+    SimulatorConfig,
+    running_simulator,
+)
 from pytest_aisbench.transport import HttpTransport
 
 ANSWER = "The answer is 4."
 """4 tokens: "The", " answer", " is", " 4."."""
 
 
-@dataclass
-class Sim:
-    port: int
-    config: SimulatorConfig
-    app: SimulatorApp
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@contextmanager
-def running_mindie(config: SimulatorConfig) -> Iterator[Sim]:
-    """A simulator serving the OpenAI and MindIE routes on a free port."""
-    sock = bind_free_socket()
-    port = sock.getsockname()[1]
-    app = SimulatorApp(config, merge_routes((openai.ROUTES, mindie.ROUTES)))
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=1)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        _wait_started(server, thread, 10.0)
-        yield Sim(port, config, app)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
 @pytest.fixture(scope="module")
-def shared_sim() -> Iterator[Sim]:
-    with running_mindie(SimulatorConfig()) as sim:
+def shared_sim() -> Iterator[RunningSimulator]:
+    with running_simulator(SimulatorConfig()) as sim:
         yield sim
 
 
 @pytest.fixture
-def sim(shared_sim: Sim) -> Sim:
+def sim(shared_sim: RunningSimulator) -> RunningSimulator:
     shared_sim.config.reset(text=ANSWER)
-    shared_sim.app.stats.requests = 0
+    shared_sim.stats.requests = 0
     return shared_sim
 
 
-def backend(sim: Sim, **kwargs: Any) -> MindieStreamApi:
+def backend(sim: RunningSimulator, **kwargs: Any) -> MindieStreamApi:
     kwargs.setdefault("retry", 0)
     return MindieStreamApi(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
 
@@ -95,7 +62,7 @@ STREAMS = pytest.mark.parametrize("stream", [False, True], ids=["text", "stream"
 # -- the wire format ------------------------------------------------------------------------
 
 
-def test_raw_stream_events_follow_the_documented_shape(sim: Sim) -> None:
+def test_raw_stream_events_follow_the_documented_shape(sim: RunningSimulator) -> None:
     body = {"inputs": "2 + 2?", "stream": True, "parameters": {"details": True}}
     response = httpx.post(f"{sim.url}/infer", json=body)
     assert response.status_code == 200
@@ -113,7 +80,7 @@ def test_raw_stream_events_follow_the_documented_shape(sim: Sim) -> None:
     assert events[-1]["details"]["generated_tokens"] == 4
 
 
-def test_raw_text_response_without_details(sim: Sim) -> None:
+def test_raw_text_response_without_details(sim: RunningSimulator) -> None:
     response = httpx.post(f"{sim.url}/infer", json={"inputs": "hi"})
     assert response.status_code == 200
     assert response.json() == {"generated_text": ANSWER}
@@ -128,14 +95,16 @@ def test_raw_text_response_without_details(sim: Sim) -> None:
         ({"inputs": "hi", "parameters": {"stop": 3}}, "stop must be a string"),
     ],
 )
-def test_bad_requests_are_refused_with_422(sim: Sim, body: dict[str, Any], message: str) -> None:
+def test_bad_requests_are_refused_with_422(
+    sim: RunningSimulator, body: dict[str, Any], message: str
+) -> None:
     response = httpx.post(f"{sim.url}/infer", json=body)
     assert response.status_code == 422
     assert message in response.json()["error"]
     assert response.json()["error_type"] == "validation"
 
 
-def test_body_that_is_not_json_is_a_400(sim: Sim) -> None:
+def test_body_that_is_not_json_is_a_400(sim: RunningSimulator) -> None:
     response = httpx.post(f"{sim.url}/infer", content=b"{not json")
     assert response.status_code == 400
     assert "Invalid JSON body" in response.json()["error"]
@@ -145,7 +114,9 @@ def test_body_that_is_not_json_is_a_400(sim: Sim) -> None:
 
 
 @STREAMS
-async def test_text_finish_reason_counts_and_request_body(sim: Sim, stream: bool) -> None:
+async def test_text_finish_reason_counts_and_request_body(
+    sim: RunningSimulator, stream: bool
+) -> None:
     model = backend(sim, stream=stream, generation_kwargs={"temperature": 0.5, "seed": 7})
     out = await generate_once(model, "What is 2 + 2?", 64)
 
@@ -161,11 +132,11 @@ async def test_text_finish_reason_counts_and_request_body(sim: Sim, stream: bool
         "parameters": {"details": True, "temperature": 0.5, "seed": 7, "max_new_tokens": 64},
     }
     assert model.url == f"http://127.0.0.1:{sim.port}/infer"
-    assert sim.app.stats.requests == 1
+    assert sim.stats.requests == 1
 
 
 @STREAMS
-async def test_max_new_tokens_cuts_with_length(sim: Sim, stream: bool) -> None:
+async def test_max_new_tokens_cuts_with_length(sim: RunningSimulator, stream: bool) -> None:
     out = await generate_once(backend(sim, stream=stream), "hi", 2)
 
     assert out.success, out.error_info
@@ -175,7 +146,7 @@ async def test_max_new_tokens_cuts_with_length(sim: Sim, stream: bool) -> None:
 
 
 @STREAMS
-async def test_stop_string_cuts_with_stop_sequence(sim: Sim, stream: bool) -> None:
+async def test_stop_string_cuts_with_stop_sequence(sim: RunningSimulator, stream: bool) -> None:
     model = backend(sim, stream=stream, generation_kwargs={"stop": [" is"]})
     out = await generate_once(model, "hi", 64)
 
@@ -184,7 +155,7 @@ async def test_stop_string_cuts_with_stop_sequence(sim: Sim, stream: bool) -> No
     assert out.finish_reason == "stop_sequence"
 
 
-async def test_stream_event_and_content_times(sim: Sim) -> None:
+async def test_stream_event_and_content_times(sim: RunningSimulator) -> None:
     sim.config.ttft, sim.config.itl = 0.05, 0.02
     out = await generate_once(backend(sim, stream=True), "hi", 64)
 
@@ -197,7 +168,7 @@ async def test_stream_event_and_content_times(sim: Sim) -> None:
     assert sum(gaps) >= 3 * 0.02e9 * 0.9
 
 
-async def test_text_mode_waits_for_the_last_token(sim: Sim) -> None:
+async def test_text_mode_waits_for_the_last_token(sim: RunningSimulator) -> None:
     sim.config.ttft, sim.config.itl = 0.03, 0.02
     out = await generate_once(backend(sim, stream=False), "hi", 64)
 
@@ -206,7 +177,7 @@ async def test_text_mode_waits_for_the_last_token(sim: Sim) -> None:
     assert out.event_times_ns[0] - out.send_time_ns >= (0.03 + 3 * 0.02) * 1e9
 
 
-async def test_non_ascii_across_events(sim: Sim) -> None:
+async def test_non_ascii_across_events(sim: RunningSimulator) -> None:
     sim.config.text = "Grüße 東京 🚀"
     out = await generate_once(backend(sim, stream=True), "Grüße?", 64)
 
@@ -246,7 +217,7 @@ async def test_final_generated_text_replaces_the_token_texts() -> None:
     assert len(out.content_times_ns) == 3
 
 
-async def test_stream_without_details_still_completes(sim: Sim) -> None:
+async def test_stream_without_details_still_completes(sim: RunningSimulator) -> None:
     model = backend(sim, stream=True, generation_kwargs={"details": False})
     out = await generate_once(model, "hi", 64)
 
@@ -257,7 +228,7 @@ async def test_stream_without_details_still_completes(sim: Sim) -> None:
 
 
 @STREAMS
-async def test_server_refusal_names_status_and_message(sim: Sim, stream: bool) -> None:
+async def test_server_refusal_names_status_and_message(sim: RunningSimulator, stream: bool) -> None:
     model = backend(sim, stream=stream, retry=2)
     out = await generate_once(model, "hi", 0)
 
@@ -265,7 +236,7 @@ async def test_server_refusal_names_status_and_message(sim: Sim, stream: bool) -
     assert out.error_info.startswith("HTTP 422: ")
     assert "max_new_tokens must be an integer in (0, 2147483647], got 0." in out.error_info
     assert out.attempts == 1  # a client error is not retried
-    assert sim.app.stats.requests == 1
+    assert sim.stats.requests == 1
 
 
 # -- end to end through the engine -----------------------------------------------------------
@@ -274,7 +245,7 @@ async def test_server_refusal_names_status_and_message(sim: Sim, stream: bool) -
 @STREAMS
 def test_gsm8k_demo_end_to_end(stream: bool) -> None:
     dataset = "demo_gsm8k_gen_4_shot_cot_str"
-    with running_mindie(SimulatorConfig(responder=gold_responder)) as sim:
+    with running_simulator(SimulatorConfig(responder=gold_responder)) as sim:
         config = validate_model(
             dict(
                 attr="service",
@@ -295,4 +266,4 @@ def test_gsm8k_demo_end_to_end(stream: bool) -> None:
             engine.close()
 
     assert [r.outcome for r in records] == ["correct"] * 8, [r.error for r in records]
-    assert sim.app.stats.requests == 8
+    assert sim.stats.requests == 8

@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets.gsm8k import gold_reply
 from pytest_aisbench.engine import Engine
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.tgi_api import TGICustomAPI
-from pytest_aisbench.simulator import SimulatorConfig, openai, tgi
-from pytest_aisbench.simulator.app import SimulatorApp, SimulatorStats, merge_routes
-from pytest_aisbench.simulator.server import _wait_started, bind_free_socket
+from pytest_aisbench.simulator import (
+    RunningSimulator,
+    SimulatorConfig,
+    running_simulator,
+)
 from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptList
 
@@ -33,50 +32,20 @@ ANSWER = "The answer is 4."
 """4 simulator tokens: "The", " answer", " is", " 4."."""
 
 
-class Sim:
-    def __init__(self, port: int, config: SimulatorConfig, stats: SimulatorStats) -> None:
-        self.port = port
-        self.config = config
-        self.stats = stats
-        self.url = f"http://127.0.0.1:{port}"
-
-
-@contextmanager
-def running_tgi_simulator(config: SimulatorConfig) -> Iterator[Sim]:
-    """Like `running_simulator`, with the TGI routes added to the OpenAI ones."""
-    sock = bind_free_socket()
-    port = sock.getsockname()[1]
-    app = SimulatorApp(config, merge_routes((openai.ROUTES, tgi.ROUTES)))
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=1
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        _wait_started(server, thread, 10.0)
-        yield Sim(port, config, app.stats)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10.0)
-        sock.close()
-
-
 @pytest.fixture(scope="module")
-def shared_sim() -> Iterator[Sim]:
-    with running_tgi_simulator(SimulatorConfig()) as sim:
+def shared_sim() -> Iterator[RunningSimulator]:
+    with running_simulator(SimulatorConfig()) as sim:
         yield sim
 
 
 @pytest.fixture
-def sim(shared_sim: Sim) -> Sim:
+def sim(shared_sim: RunningSimulator) -> RunningSimulator:
     shared_sim.config.reset(text=ANSWER)
     shared_sim.stats.requests = 0
     return shared_sim
 
 
-def backend(sim: Sim, **kwargs: Any) -> TGICustomAPI:
+def backend(sim: RunningSimulator, **kwargs: Any) -> TGICustomAPI:
     kwargs.setdefault("retry", 0)
     return TGICustomAPI(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
 
@@ -90,7 +59,7 @@ async def generate_once(model: TGICustomAPI, prompt: Any, max_out_len: int) -> R
     return out
 
 
-def raw_stream(sim: Sim, body: dict[str, Any]) -> list[dict[str, Any]]:
+def raw_stream(sim: RunningSimulator, body: dict[str, Any]) -> list[dict[str, Any]]:
     """The events of a `/generate_stream` response, parsed."""
     response = httpx.post(f"{sim.url}/generate_stream", json=body, timeout=10)
     assert response.status_code == 200
@@ -109,7 +78,7 @@ STREAMS = pytest.mark.parametrize("stream", [False, True], ids=["text", "stream"
 
 
 @STREAMS
-async def test_reply_request_body_and_eos_finish(sim: Sim, stream: bool) -> None:
+async def test_reply_request_body_and_eos_finish(sim: RunningSimulator, stream: bool) -> None:
     prompt = PromptList(
         [{"role": "SYSTEM", "prompt": "Be brief."}, {"role": "HUMAN", "prompt": "2 + 2?"}]
     )
@@ -140,7 +109,7 @@ async def test_reply_request_body_and_eos_finish(sim: Sim, stream: bool) -> None
 
 
 @STREAMS
-async def test_length_finish(sim: Sim, stream: bool) -> None:
+async def test_length_finish(sim: RunningSimulator, stream: bool) -> None:
     out = await generate_once(backend(sim, stream=stream), "2 + 2?", 2)
 
     assert out.success, out.error_info
@@ -150,7 +119,9 @@ async def test_length_finish(sim: Sim, stream: bool) -> None:
 
 
 @STREAMS
-async def test_stop_sequence_finish_keeps_the_stop_text(sim: Sim, stream: bool) -> None:
+async def test_stop_sequence_finish_keeps_the_stop_text(
+    sim: RunningSimulator, stream: bool
+) -> None:
     model = backend(sim, stream=stream, generation_kwargs={"stop": [" is"]})
     out = await generate_once(model, "2 + 2?", 64)
 
@@ -161,7 +132,7 @@ async def test_stop_sequence_finish_keeps_the_stop_text(sim: Sim, stream: bool) 
 
 
 @STREAMS
-async def test_output_len_repeats_and_counts(sim: Sim, stream: bool) -> None:
+async def test_output_len_repeats_and_counts(sim: RunningSimulator, stream: bool) -> None:
     sim.config.output_len = 6
     out = await generate_once(backend(sim, stream=stream), "hi", 64)
 
@@ -171,7 +142,7 @@ async def test_output_len_repeats_and_counts(sim: Sim, stream: bool) -> None:
     assert out.finish_reason == "eos_token"
 
 
-def test_stream_wire_format(sim: Sim) -> None:
+def test_stream_wire_format(sim: RunningSimulator) -> None:
     events = raw_stream(sim, {"inputs": "hi", "parameters": {"max_new_tokens": 9, "details": True}})
 
     assert [e["index"] for e in events] == [1, 2, 3, 4, 5]
@@ -187,7 +158,7 @@ def test_stream_wire_format(sim: Sim) -> None:
     }
 
 
-def test_generate_details_and_info(sim: Sim) -> None:
+def test_generate_details_and_info(sim: RunningSimulator) -> None:
     body = {"inputs": "hi", "parameters": {"max_new_tokens": 2, "details": True}}
     data = httpx.post(f"{sim.url}/generate", json=body, timeout=10).json()
     assert data["generated_text"] == "The answer"
@@ -235,7 +206,7 @@ async def test_special_eos_token_text_is_skipped() -> None:
     assert len(out.content_times_ns) == 1
 
 
-async def test_stream_without_details_is_still_complete(sim: Sim) -> None:
+async def test_stream_without_details_is_still_complete(sim: RunningSimulator) -> None:
     model = backend(sim, stream=True, generation_kwargs={"details": False})
     out = await generate_once(model, "hi", 64)
 
@@ -270,7 +241,7 @@ async def test_stream_cut_before_the_last_event_is_an_error() -> None:
 
 
 @STREAMS
-async def test_non_ascii_text_across_events(sim: Sim, stream: bool) -> None:
+async def test_non_ascii_text_across_events(sim: RunningSimulator, stream: bool) -> None:
     sim.config.text = "Grüße 東京 🚀"
     out = await generate_once(backend(sim, stream=stream), "Grüße?", 64)
 
@@ -281,7 +252,7 @@ async def test_non_ascii_text_across_events(sim: Sim, stream: bool) -> None:
         assert len(out.content_times_ns) == 3
 
 
-async def test_token_timing_lower_bounds(sim: Sim) -> None:
+async def test_token_timing_lower_bounds(sim: RunningSimulator) -> None:
     sim.config.ttft, sim.config.itl = 0.2, 0.02
     out = await generate_once(backend(sim, stream=True), "hi", 64)
 
@@ -294,7 +265,7 @@ async def test_token_timing_lower_bounds(sim: Sim) -> None:
 # -- 3. errors --------------------------------------------------------------------------------
 
 
-async def test_validation_error_is_http_422_with_the_servers_message(sim: Sim) -> None:
+async def test_validation_error_is_http_422_with_the_servers_message(sim: RunningSimulator) -> None:
     out = await generate_once(backend(sim, retry=2), "hi", sim.config.max_model_len + 1)
 
     assert out.success is False
@@ -305,7 +276,7 @@ async def test_validation_error_is_http_422_with_the_servers_message(sim: Sim) -
     assert sim.stats.requests == 1
 
 
-async def test_validation_error_inside_a_stream(sim: Sim) -> None:
+async def test_validation_error_inside_a_stream(sim: RunningSimulator) -> None:
     out = await generate_once(backend(sim, stream=True), "hi", sim.config.max_model_len + 1)
 
     assert out.success is False
@@ -313,14 +284,14 @@ async def test_validation_error_inside_a_stream(sim: Sim) -> None:
     assert "validation" in out.error_info
 
 
-def test_missing_inputs_is_422(sim: Sim) -> None:
+def test_missing_inputs_is_422(sim: RunningSimulator) -> None:
     for path in ("/generate", "/generate_stream"):
         response = httpx.post(f"{sim.url}{path}", json={"parameters": {}}, timeout=10)
         assert response.status_code == 422
         assert "inputs" in response.text
 
 
-def test_empty_inputs_and_zero_tokens_are_validation_errors(sim: Sim) -> None:
+def test_empty_inputs_and_zero_tokens_are_validation_errors(sim: RunningSimulator) -> None:
     response = httpx.post(f"{sim.url}/generate", json={"inputs": ""}, timeout=10)
     assert response.status_code == 422
     assert response.json() == {
@@ -342,7 +313,7 @@ def datasets_dir() -> Path:
 
 
 @STREAMS
-def test_gsm8k_demo_all_correct(sim: Sim, stream: bool) -> None:
+def test_gsm8k_demo_all_correct(sim: RunningSimulator, stream: bool) -> None:
     data = datasets_dir()
     if not (data / "gsm8k" / "test.jsonl").is_file():
         pytest.skip(f"GSM8K not found under {data}; set AISBENCH_DATASETS_DIR")

@@ -8,15 +8,11 @@ Timing asserts are lower bounds only.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from conftest import DATASETS_DIR, gold_responder
 from pytest_aisbench.config import validate_model
@@ -24,9 +20,11 @@ from pytest_aisbench.engine import Engine
 from pytest_aisbench.errors import ResponseError
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.triton_api import TritonCustomAPI
-from pytest_aisbench.simulator import SimulatorConfig, openai, triton
-from pytest_aisbench.simulator.app import SimulatorApp, merge_routes
-from pytest_aisbench.simulator.server import _wait_started, bind_free_socket
+from pytest_aisbench.simulator import (
+    RunningSimulator,
+    SimulatorConfig,
+    running_simulator,
+)
 from pytest_aisbench.transport import HttpTransport
 
 ANSWER = "The answer is 4."
@@ -35,57 +33,20 @@ ANSWER = "The answer is 4."
 STREAMS = pytest.mark.parametrize("stream", [False, True], ids=["text", "stream"])
 
 
-@dataclass
-class Sim:
-    port: int
-    config: SimulatorConfig
-    app: SimulatorApp
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@contextmanager
-def running_triton(config: SimulatorConfig) -> Iterator[Sim]:
-    """A simulator serving the OpenAI and Triton routes on a free port."""
-    sock = bind_free_socket()
-    port = sock.getsockname()[1]
-    app = SimulatorApp(config, merge_routes((openai.ROUTES, triton.ROUTES)))
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        _wait_started(server, thread, 10.0)
-        yield Sim(port, config, app)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
 @pytest.fixture(scope="module")
-def shared_sim() -> Iterator[Sim]:
-    with running_triton(SimulatorConfig()) as sim:
+def shared_sim() -> Iterator[RunningSimulator]:
+    with running_simulator(SimulatorConfig()) as sim:
         yield sim
 
 
 @pytest.fixture
-def sim(shared_sim: Sim) -> Sim:
+def sim(shared_sim: RunningSimulator) -> RunningSimulator:
     shared_sim.config.reset(text=ANSWER)
-    shared_sim.app.stats.requests = 0
+    shared_sim.stats.requests = 0
     return shared_sim
 
 
-def backend(sim: Sim, **kwargs: Any) -> TritonCustomAPI:
+def backend(sim: RunningSimulator, **kwargs: Any) -> TritonCustomAPI:
     kwargs.setdefault("model", "sim-model")
     kwargs.setdefault("retry", 0)
     return TritonCustomAPI(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
@@ -121,7 +82,7 @@ def piece(text: str) -> dict[str, Any]:
 
 
 @STREAMS
-async def test_reply_body_and_url(sim: Sim, stream: bool) -> None:
+async def test_reply_body_and_url(sim: RunningSimulator, stream: bool) -> None:
     model = backend(sim, stream=stream, generation_kwargs={"temperature": 0.0, "top_k": 1})
     endpoint = "generate_stream" if stream else "generate"
     assert model.url == f"{sim.url}/v2/models/sim-model/{endpoint}"
@@ -149,11 +110,11 @@ async def test_reply_body_and_url(sim: Sim, stream: bool) -> None:
             "top_k": 1,
         },
     }
-    assert sim.app.stats.requests == 1
+    assert sim.stats.requests == 1
 
 
 @STREAMS
-async def test_event_and_content_times(sim: Sim, stream: bool) -> None:
+async def test_event_and_content_times(sim: RunningSimulator, stream: bool) -> None:
     out = await generate_once(backend(sim, stream=stream), "hi", 64)
 
     assert out.success, out.error_info
@@ -167,7 +128,7 @@ async def test_event_and_content_times(sim: Sim, stream: bool) -> None:
     assert out.event_times_ns == sorted(out.event_times_ns)
 
 
-async def test_stream_timing_lower_bounds(sim: Sim) -> None:
+async def test_stream_timing_lower_bounds(sim: RunningSimulator) -> None:
     sim.config.ttft, sim.config.itl = 0.2, 0.02
     out = await generate_once(backend(sim, stream=True), "hi", 64)
 
@@ -179,7 +140,7 @@ async def test_stream_timing_lower_bounds(sim: Sim) -> None:
 
 
 @STREAMS
-async def test_max_out_len_caps_the_output(sim: Sim, stream: bool) -> None:
+async def test_max_out_len_caps_the_output(sim: RunningSimulator, stream: bool) -> None:
     out = await generate_once(backend(sim, stream=stream), "What is 2 + 2?", 2)
 
     assert out.success, out.error_info
@@ -189,7 +150,7 @@ async def test_max_out_len_caps_the_output(sim: Sim, stream: bool) -> None:
         assert len(out.content_times_ns) == 2
 
 
-async def test_server_receives_the_prompt_text(sim: Sim) -> None:
+async def test_server_receives_the_prompt_text(sim: RunningSimulator) -> None:
     sim.config.responder = lambda prompt_text: prompt_text
     out = await generate_once(backend(sim, stream=True), "Grüße, what is 2 + 2?", 64)
 
@@ -198,7 +159,9 @@ async def test_server_receives_the_prompt_text(sim: Sim) -> None:
 
 
 @STREAMS
-async def test_finish_reason_is_read_when_the_server_sends_it(sim: Sim, stream: bool) -> None:
+async def test_finish_reason_is_read_when_the_server_sends_it(
+    sim: RunningSimulator, stream: bool
+) -> None:
     """The vLLM backend adds ``finish_reason`` when asked with ``return_finish_reason``."""
     model = backend(sim, stream=stream, generation_kwargs={"return_finish_reason": True})
     out = await generate_once(model, "hi", 2)
@@ -211,7 +174,7 @@ async def test_finish_reason_is_read_when_the_server_sends_it(sim: Sim, stream: 
 # -- 2. model name from the repository index -------------------------------------------------
 
 
-async def test_empty_model_is_the_first_ready_model_of_the_index(sim: Sim) -> None:
+async def test_empty_model_is_the_first_ready_model_of_the_index(sim: RunningSimulator) -> None:
     sim.config.model = "ensemble"
     model = backend(sim, model="", stream=True)
     assert model.model == "ensemble"
@@ -238,7 +201,7 @@ def test_index_without_a_ready_model_is_a_clear_error(monkeypatch: pytest.Monkey
 
 
 @STREAMS
-async def test_unknown_model_is_an_http_404_error(sim: Sim, stream: bool) -> None:
+async def test_unknown_model_is_an_http_404_error(sim: RunningSimulator, stream: bool) -> None:
     out = await generate_once(backend(sim, model="other", stream=stream, retry=2), "hi", 8)
 
     assert out.success is False
@@ -273,7 +236,7 @@ async def test_a_stream_cut_before_its_end_is_a_transport_error() -> None:
     assert "RemoteProtocolError" in out.error_info
 
 
-async def test_bad_request_is_an_http_400_with_the_servers_message(sim: Sim) -> None:
+async def test_bad_request_is_an_http_400_with_the_servers_message(sim: RunningSimulator) -> None:
     out = await generate_once(backend(sim), "hi", 0)
 
     assert out.success is False
@@ -284,7 +247,7 @@ async def test_bad_request_is_an_http_400_with_the_servers_message(sim: Sim) -> 
 # -- 4. non-ASCII across events ----------------------------------------------------------------
 
 
-async def test_non_ascii_text_streams_token_by_token(sim: Sim) -> None:
+async def test_non_ascii_text_streams_token_by_token(sim: RunningSimulator) -> None:
     sim.config.text = "Grüße 東京 🚀"
     out = await generate_once(backend(sim, stream=True), "Grüße?", 64)
 
@@ -314,7 +277,7 @@ async def test_non_ascii_survives_one_byte_chunks() -> None:
 # -- 5. the simulator's protocol surface -------------------------------------------------------
 
 
-def test_simulator_protocol_surface(sim: Sim) -> None:
+def test_simulator_protocol_surface(sim: RunningSimulator) -> None:
     with httpx.Client(base_url=sim.url) as client:
         assert client.get("/v2/health/ready").status_code == 200
         assert client.get("/v2/health/live").status_code == 200
@@ -360,7 +323,7 @@ def test_simulator_protocol_surface(sim: Sim) -> None:
 @STREAMS
 def test_gsm8k_demo_end_to_end(stream: bool) -> None:
     dataset = "demo_gsm8k_gen_4_shot_cot_str"
-    with running_triton(SimulatorConfig(responder=gold_responder)) as sim:
+    with running_simulator(SimulatorConfig(responder=gold_responder)) as sim:
         config = validate_model(
             dict(
                 attr="service",
@@ -383,4 +346,4 @@ def test_gsm8k_demo_end_to_end(stream: bool) -> None:
 
     assert [r.outcome for r in records] == ["correct"] * 8, [r.error for r in records]
     assert all(r.prediction for r in records)
-    assert sim.app.stats.requests == 8
+    assert sim.stats.requests == 8
