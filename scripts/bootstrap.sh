@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything from nothing (Python 3.11, pip and gcc): the plugin's virtual environment
 # (.venv, editable install with the dev tools) and the real vLLM serving SmolLM2
-# (scripts/setup_vllm.sh) and a real llama.cpp server (scripts/setup_llamacpp.sh), each in its own
-# environment under $AISBENCH_CACHE_DIR.
+# (scripts/setup_vllm.sh, in its own environment under $AISBENCH_CACHE_DIR).
 # Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +14,3 @@ if [ ! -x .venv/bin/pytest ] || ! .venv/bin/python -c "import pytest_aisbench" 2
   .venv/bin/python -c "import pytest_aisbench" # fail loudly if the install did not work
 fi
 bash scripts/setup_vllm.sh >/dev/null
-bash scripts/setup_llamacpp.sh >/dev/null
