@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pytest_aisbench.datasets.gsm8k import gold_reply
+from pytest_aisbench.models import BaseAPIModel, RequestOutput
 from pytest_aisbench.report import read_report
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
 
@@ -41,6 +43,36 @@ def gold_responder(prompt_text: str) -> str | None:
 def simulator() -> Iterator[RunningSimulator]:
     with running_simulator(SimulatorConfig()) as sim:
         yield sim
+
+
+PROTOCOL_ANSWER = "The answer is 4."
+"""The protocol tests' reply: 4 simulator tokens, "The", " answer", " is", " 4."."""
+
+
+@pytest.fixture(scope="module")
+def shared_sim() -> Iterator[RunningSimulator]:
+    """One simulator per protocol test module (all protocols are served)."""
+    with running_simulator(SimulatorConfig()) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim(shared_sim: RunningSimulator) -> RunningSimulator:
+    """The module's simulator, answering `PROTOCOL_ANSWER` instantly, with fresh stats."""
+    shared_sim.config.reset(text=PROTOCOL_ANSWER)
+    shared_sim.stats.requests = 0
+    shared_sim.stats.authorizations.clear()
+    return shared_sim
+
+
+async def generate_once(model: BaseAPIModel, prompt: Any, max_out_len: int) -> RequestOutput:
+    """One request through `model`, then close its client."""
+    out = RequestOutput()
+    try:
+        await model.generate(prompt, max_out_len, out)
+    finally:
+        await model.aclose()
+    return out
 
 
 def point_at(sim: RunningSimulator, backend: str = "vllm_chat", *extra: str) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,7 @@ from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.tgi_api import TGICustomAPI
 from pytest_aisbench.models.triton_api import TritonCustomAPI
 from pytest_aisbench.models.vllm_api import VLLMCustomAPI, VLLMCustomAPIChat
-from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig
 from pytest_aisbench.simulator.faults import FAULTS, HTTP_FAULTS, OVERLONG_FACTOR
 from pytest_aisbench.utils.prompt import prompt_to_text
 
@@ -118,12 +117,6 @@ def expected(fault: str, protocol: str, stream: bool) -> Expected:
 @pytest.fixture(autouse=True)
 def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base_api, "RETRY_BACKOFF_S", 0.005)
-
-
-@pytest.fixture(scope="module")
-def shared_sim() -> Iterator[RunningSimulator]:
-    with running_simulator(SimulatorConfig()) as sim:
-        yield sim
 
 
 @pytest.fixture

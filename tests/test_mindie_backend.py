@@ -7,17 +7,15 @@ registered in the simulator's default app. Timing asserts are lower bounds only.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from conftest import DATASETS_DIR, gold_responder
+from conftest import DATASETS_DIR, PROTOCOL_ANSWER, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine import Engine
 from pytest_aisbench.models.mindie_api import MindieStreamApi
-from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.simulator import (
     RunningSimulator,
     SimulatorConfig,
@@ -25,35 +23,12 @@ from pytest_aisbench.simulator import (
 )
 from pytest_aisbench.transport import HttpTransport
 
-ANSWER = "The answer is 4."
-"""4 tokens: "The", " answer", " is", " 4."."""
-
-
-@pytest.fixture(scope="module")
-def shared_sim() -> Iterator[RunningSimulator]:
-    with running_simulator(SimulatorConfig()) as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(shared_sim: RunningSimulator) -> RunningSimulator:
-    shared_sim.config.reset(text=ANSWER)
-    shared_sim.stats.requests = 0
-    return shared_sim
+ANSWER = PROTOCOL_ANSWER
 
 
 def backend(sim: RunningSimulator, **kwargs: Any) -> MindieStreamApi:
     kwargs.setdefault("retry", 0)
     return MindieStreamApi(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
-
-
-async def generate_once(model: MindieStreamApi, prompt: Any, max_out_len: int) -> RequestOutput:
-    out = RequestOutput()
-    try:
-        await model.generate(prompt, max_out_len, out)
-    finally:
-        await model.aclose()
-    return out
 
 
 STREAMS = pytest.mark.parametrize("stream", [False, True], ids=["text", "stream"])

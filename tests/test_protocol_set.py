@@ -15,7 +15,7 @@ Timing is not asserted here beyond event order (see the per-protocol tests for l
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,12 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import PROTOCOL_ANSWER
 from pytest_aisbench.config import ModelConfig, load_backend_file
 from pytest_aisbench.engine import ModelRunner
 from pytest_aisbench.models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from pytest_aisbench.simulator import RunningSimulator
 from pytest_aisbench.transport import HttpTransport
 
 REPO = Path(__file__).resolve().parent.parent
@@ -131,22 +132,9 @@ EACH_BACKEND = pytest.mark.parametrize("name", BACKENDS, ids=BACKENDS)
 
 PROMPT = "What is 2 + 2?"
 """5 simulator prompt tokens."""
-ANSWER = "The answer is 4."
-"""4 simulator tokens: "The", " answer", " is", " 4."."""
+ANSWER = PROTOCOL_ANSWER
 NON_ASCII = "Grüße 東京 🚀 naïve café"
 """5 simulator tokens, each sent as its own event when streaming."""
-
-
-@pytest.fixture(scope="module")
-def shared_sim() -> Iterator[RunningSimulator]:
-    with running_simulator(SimulatorConfig()) as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(shared_sim: RunningSimulator) -> RunningSimulator:
-    shared_sim.config.reset(text=ANSWER)
-    return shared_sim
 
 
 def load(sim: RunningSimulator, name: str, **generation_kwargs: Any) -> ModelConfig:

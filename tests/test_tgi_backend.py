@@ -8,55 +8,29 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from conftest import PROTOCOL_ANSWER, generate_once
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets.gsm8k import gold_reply
 from pytest_aisbench.engine import Engine
-from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.tgi_api import TGICustomAPI
 from pytest_aisbench.simulator import (
     RunningSimulator,
-    SimulatorConfig,
-    running_simulator,
 )
 from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptList
 
-ANSWER = "The answer is 4."
-"""4 simulator tokens: "The", " answer", " is", " 4."."""
-
-
-@pytest.fixture(scope="module")
-def shared_sim() -> Iterator[RunningSimulator]:
-    with running_simulator(SimulatorConfig()) as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(shared_sim: RunningSimulator) -> RunningSimulator:
-    shared_sim.config.reset(text=ANSWER)
-    shared_sim.stats.requests = 0
-    return shared_sim
+ANSWER = PROTOCOL_ANSWER
 
 
 def backend(sim: RunningSimulator, **kwargs: Any) -> TGICustomAPI:
     kwargs.setdefault("retry", 0)
     return TGICustomAPI(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
-
-
-async def generate_once(model: TGICustomAPI, prompt: Any, max_out_len: int) -> RequestOutput:
-    out = RequestOutput()
-    try:
-        await model.generate(prompt, max_out_len, out)
-    finally:
-        await model.aclose()
-    return out
 
 
 def raw_stream(sim: RunningSimulator, body: dict[str, Any]) -> list[dict[str, Any]]:

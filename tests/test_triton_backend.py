@@ -8,17 +8,16 @@ Timing asserts are lower bounds only.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from conftest import DATASETS_DIR, gold_responder
+from conftest import DATASETS_DIR, PROTOCOL_ANSWER, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine import Engine
 from pytest_aisbench.errors import ResponseError
-from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.triton_api import TritonCustomAPI
 from pytest_aisbench.simulator import (
     RunningSimulator,
@@ -27,38 +26,15 @@ from pytest_aisbench.simulator import (
 )
 from pytest_aisbench.transport import HttpTransport
 
-ANSWER = "The answer is 4."
-"""4 tokens: "The", " answer", " is", " 4."."""
+ANSWER = PROTOCOL_ANSWER
 
 STREAMS = pytest.mark.parametrize("stream", [False, True], ids=["text", "stream"])
-
-
-@pytest.fixture(scope="module")
-def shared_sim() -> Iterator[RunningSimulator]:
-    with running_simulator(SimulatorConfig()) as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(shared_sim: RunningSimulator) -> RunningSimulator:
-    shared_sim.config.reset(text=ANSWER)
-    shared_sim.stats.requests = 0
-    return shared_sim
 
 
 def backend(sim: RunningSimulator, **kwargs: Any) -> TritonCustomAPI:
     kwargs.setdefault("model", "sim-model")
     kwargs.setdefault("retry", 0)
     return TritonCustomAPI(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
-
-
-async def generate_once(model: TritonCustomAPI, prompt: Any, max_out_len: int) -> RequestOutput:
-    out = RequestOutput()
-    try:
-        await model.generate(prompt, max_out_len, out)
-    finally:
-        await model.aclose()
-    return out
 
 
 def use_mock(model: TritonCustomAPI, handler: Callable[[httpx.Request], Any]) -> None:

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from conftest import PROTOCOL_ANSWER, generate_once
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine import ModelRunner
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.vllm_api import VLLMCustomAPI, VLLMCustomAPIChat
-from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from pytest_aisbench.simulator import RunningSimulator
 from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptList
 
-ANSWER = "The answer is 4."
-"""The simulator's reply in most tests: 4 tokens (" answer", " is", " 4." attach their space)."""
+ANSWER = PROTOCOL_ANSWER
 
 CHAT_PROMPT = PromptList(
     [
@@ -49,35 +49,10 @@ Backend = type[VLLMCustomAPI]
 BACKENDS = [VLLMCustomAPIChat, VLLMCustomAPI]
 
 
-@pytest.fixture(scope="module")
-def shared_sim() -> Iterator[RunningSimulator]:
-    with running_simulator(SimulatorConfig()) as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(shared_sim: RunningSimulator) -> RunningSimulator:
-    """The module's simulator, answering `ANSWER` instantly, with fresh stats."""
-    shared_sim.config.reset(text=ANSWER)
-    shared_sim.stats.requests = 0
-    shared_sim.stats.authorizations.clear()
-    return shared_sim
-
-
 def backend(cls: Backend, sim: RunningSimulator, **kwargs: Any) -> VLLMCustomAPI:
     kwargs.setdefault("model", "sim-model")
     kwargs.setdefault("retry", 0)
     return cls(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
-
-
-async def generate_once(model: VLLMCustomAPI, prompt: Any, max_out_len: int) -> RequestOutput:
-    """One request, then close the model's client."""
-    out = RequestOutput()
-    try:
-        await model.generate(prompt, max_out_len, out)
-    finally:
-        await model.aclose()
-    return out
 
 
 def use_mock(model: VLLMCustomAPI, handler: Callable[[httpx.Request], Any]) -> None:
