@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_aisbench.config import load_backend_file
+from pytest_aisbench.engine import run_coroutine
 from pytest_aisbench.models import VLLMCustomAPI, VLLMCustomAPIChat
 from pytest_aisbench.models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
@@ -78,7 +79,9 @@ in-process instead of writing the metadata shim into the venv."""
 
 
 def main() -> int:
+    global HTTP_CLIENT
     args = parse_args()
+    HTTP_CLIENT = args.http_client
     problem = missing_setup()
     if problem:
         print(problem, file=sys.stderr)
@@ -155,6 +158,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workdir", default=None, help="default: a new temporary folder")
     parser.add_argument("--no-chat", action="store_true", help="skip the chat TTFT run")
     parser.add_argument("--out", default="compare_vllm_bench.json", help="JSON report path")
+    parser.add_argument("--http-client", default="asyncio", choices=["asyncio", "httpx"])
     return parser.parse_args()
 
 
@@ -265,8 +269,12 @@ def run_vllm_bench(
     }
 
 
+HTTP_CLIENT = "asyncio"
+"""Our backend's ``http_client`` (``--http-client``)."""
+
+
 def build_client(cls: type[VLLMCustomAPI], port: int) -> VLLMCustomAPI:
-    return cls(
+    model = cls(
         path=str(MODEL_DIR),
         model=SERVED_NAME,
         stream=True,
@@ -275,6 +283,8 @@ def build_client(cls: type[VLLMCustomAPI], port: int) -> VLLMCustomAPI:
         host_port=port,
         generation_kwargs={"temperature": 0, "ignore_eos": True},
     )
+    model.http_client = HTTP_CLIENT
+    return model
 
 
 async def _load(model: BaseAPIModel, items: list[WorkloadItem], profile: LoadProfile) -> Any:
@@ -297,7 +307,7 @@ def _profile(args: argparse.Namespace) -> LoadProfile:
 def _load_outputs(
     args: argparse.Namespace, cls: type[VLLMCustomAPI], port: int, items: list[WorkloadItem]
 ) -> list[RequestOutput]:
-    load = asyncio.run(_load(build_client(cls, port), items, _profile(args)))
+    load = run_coroutine(_load(build_client(cls, port), items, _profile(args)))
     outputs: list[RequestOutput] = load.outputs
     for output in outputs:
         fill_output_tokens(output, None)

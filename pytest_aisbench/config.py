@@ -57,6 +57,7 @@ _SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "timeout": (_NUMBER, "seconds a request may wait for the server's next bytes, > 0"),
     "verify_ssl": ((bool,), "True (check https certificates) or False (insecure, warned)"),
     "ca_bundle": ((str,), "'' or a PEM file of CA certificates that exists"),
+    "http_client": ((str,), "'httpx' (the default) or 'asyncio' (the fast client, for load)"),
 }
 _LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "max_seq_len": ((int,), "an integer >= 1"),
@@ -65,6 +66,7 @@ _LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "sync_rank": ((bool,), "True or False"),
 }
 ALL_KEYS = {**_COMMON_KEYS, **_SERVICE_KEYS, **_LOCAL_KEYS}
+HTTP_CLIENTS = ("httpx", "asyncio")
 _PLUGIN_KEYS = {
     "attr",
     "type",
@@ -75,6 +77,7 @@ _PLUGIN_KEYS = {
     "timeout",
     "verify_ssl",
     "ca_bundle",
+    "http_client",
 }
 """Keys the plugin consumes itself; the rest go to the backend class's constructor."""
 _ABBR = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -110,6 +113,8 @@ class ModelConfig:
     timeout_s: float = DEFAULT_TIMEOUT_S
     tls_verify: bool | str = True
     """False, True, or the path of a CA bundle that https certificates are checked against."""
+    http_client: str | None = None
+    """The backend key ``http_client``; None leaves the class's own default (``httpx``)."""
 
     @property
     def base_url(self) -> str:
@@ -135,6 +140,8 @@ class ModelConfig:
         if isinstance(instance, BaseAPIModel):
             instance.timeout_s = self.timeout_s
             instance.tls_verify = self.tls_verify
+            if self.http_client is not None:
+                instance.http_client = self.http_client
         if "model" not in kwargs and self.settings.get("model"):
             instance.model = self.settings["model"]  # type: ignore[attr-defined]
         return instance
@@ -266,6 +273,7 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
         server=_server_config(entry["server"], source) if "server" in entry else None,
         timeout_s=float(entry.get("timeout", DEFAULT_TIMEOUT_S)),
         tls_verify=_tls_verify(entry),
+        http_client=entry.get("http_client"),
     )
 
 
@@ -283,6 +291,7 @@ def _in_range(key: str, value: Any, entry: dict[str, Any]) -> bool:
         "url": lambda v: not v or re.match(r"^https?://[^/\s]+", v) is not None,
         "max_seq_len": lambda v: v >= 1,
         "timeout": lambda v: v > 0,
+        "http_client": lambda v: v in HTTP_CLIENTS,
         "ca_bundle": lambda v: not v or _is_ca_bundle(Path(v).expanduser()),
     }
     check = checks.get(key)

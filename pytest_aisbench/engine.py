@@ -34,11 +34,30 @@ MIN_PACED_RATE = 0.1
 """Below this request_rate, requests are not paced (AISBench: all sent at once)."""
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop when it is installed (extra ``fast``), else asyncio's.
+
+    The client's CPU per streamed event is mostly the event loop's own once the HTTP client is
+    lean (``http_client="asyncio"``); uvloop cuts it (figures in benchmarks/README.md).
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` on `new_event_loop`."""
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(coro)
+
+
 class EventLoopThread:
-    """One asyncio loop in a daemon thread, shared by every request of the session."""
+    """One event loop in a daemon thread, shared by every request of the session."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="aisbench-engine", daemon=True
         )

@@ -7,30 +7,37 @@ until the rest arrives. Only ``data:`` fields matter to inference servers; comme
 
 from __future__ import annotations
 
-import re
-
-_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
-_LINE_END = re.compile(rb"\r\n|\n|\r")
-
 
 class SSEDecoder:
     """Incremental decoder; feed it chunks as they arrive, read complete events back."""
 
     def __init__(self) -> None:
         self._buffer = b""
+        """Bytes of an unfinished event, line ends already normalized to ``\\n``."""
+        self._after_cr = False
+        """Whether the last chunk ended with CR: a LF starting the next one belongs to it."""
 
     def feed(self, chunk: bytes) -> list[str]:
         """The data of every event completed by `chunk`."""
-        self._buffer += chunk
+        if self._after_cr and chunk.startswith(b"\n"):
+            chunk, self._after_cr = chunk[1:], False
+        if chunk:
+            self._after_cr = chunk.endswith(b"\r")
+            if b"\r" in chunk:
+                chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        buffer = self._buffer + chunk if self._buffer else chunk
+        *blocks, rest = buffer.split(b"\n\n")
+        self._buffer = rest
         events: list[str] = []
-        while True:
-            match = _EVENT_END.search(self._buffer)
-            if match is None:
-                return events
-            block, self._buffer = self._buffer[: match.start()], self._buffer[match.end() :]
-            data = _event_data(block)
-            if data is not None:
-                events.append(data)
+        for block in blocks:
+            if block.startswith(b"data:") and b"\n" not in block:  # one data line: most events
+                value = block[5:]
+                events.append((value[1:] if value.startswith(b" ") else value).decode("utf-8"))
+            else:
+                data = _event_data(block)
+                if data is not None:
+                    events.append(data)
+        return events
 
     def flush(self) -> list[str]:
         """The data of a last event not followed by a blank line (some servers end so)."""
@@ -40,9 +47,9 @@ class SSEDecoder:
 
 
 def _event_data(block: bytes) -> str | None:
-    """The joined ``data:`` lines of one event, or None when it has none."""
+    """The joined ``data:`` lines of one event (line ends already ``\\n``), or None."""
     lines = []
-    for raw in _LINE_END.split(block):
+    for raw in block.split(b"\n"):
         if raw.startswith(b"data:"):
             value = raw[5:]
             lines.append(value[1:] if value.startswith(b" ") else value)

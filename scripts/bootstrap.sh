@@ -10,7 +10,7 @@ command -v "$PY" >/dev/null || PY=python3
 if [ ! -x .venv/bin/pytest ] || ! .venv/bin/python -c "import pytest_aisbench" 2>/dev/null; then
   echo "[bootstrap] creating .venv with pytest-aisbench (editable) and its dev tools" >&2
   "$PY" -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev,fast]' 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -c "import pytest_aisbench" # fail loudly if the install did not work
 fi
 bash scripts/setup_vllm.sh >/dev/null

@@ -94,3 +94,10 @@ def samples_of(report_path: Path) -> list[dict]:
     """The sample records of a JSONL report, sorted by (model, dataset, index)."""
     rows = [r for r in read_report(report_path) if r["type"] == "sample"]
     return sorted(rows, key=lambda r: (r["model"], r["dataset"], r["index"]))
+
+
+@pytest.fixture(params=["httpx", "asyncio"])
+def each_http_client(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once per HTTP client (backend key ``http_client``)."""
+    monkeypatch.setattr(BaseAPIModel, "http_client", request.param)
+    return str(request.param)

@@ -148,6 +148,7 @@ OUT_OF_RANGE = [
     ("host_port", "'8000'", "a port from 1 to 65535"),
     ("url", "'localhost:8000'", "'' or a URL starting with http:// or https://"),
     ("timeout", "0", "seconds a request may wait*> 0"),
+    ("http_client", "'aiohttp'", "'httpx' (the default) or 'asyncio'*"),
     ("attr", "'remote'", "'service' or 'local'"),
 ]
 

@@ -83,6 +83,19 @@ def test_plugin_keys_stay_out_of_settings(tmp_path: Path) -> None:
     assert config.settings["host_port"] == 8000
 
 
+@pytest.mark.parametrize(
+    ("extra", "client"),
+    [('dict(model="m")', "httpx"), ('dict(model="m", http_client="asyncio")', "asyncio")],
+)
+def test_http_client_reaches_the_backend_and_defaults_to_httpx(
+    tmp_path: Path, extra: str, client: str
+) -> None:
+    [config] = load_backend_file(write_entry(tmp_path, extra))
+    assert "http_client" not in config.settings
+    model = config.build()
+    assert model.http_client == client  # type: ignore[attr-defined]
+
+
 def test_several_models_in_one_file_load_in_order(tmp_path: Path) -> None:
     file = write_backend(
         tmp_path,

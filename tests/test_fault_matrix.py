@@ -32,6 +32,8 @@ from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig
 from pytest_aisbench.simulator.faults import FAULTS, HTTP_FAULTS, OVERLONG_FACTOR
 from pytest_aisbench.utils.prompt import prompt_to_text
 
+pytestmark = pytest.mark.usefixtures("each_http_client")
+
 PROTOCOLS = ("openai_chat", "openai_completions", "tgi", "triton", "mindie")
 ALL = PROTOCOLS
 NOT_TRITON = ("openai_chat", "openai_completions", "tgi", "mindie")

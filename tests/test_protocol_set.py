@@ -32,6 +32,7 @@ from pytest_aisbench.simulator import RunningSimulator
 from pytest_aisbench.transport import HttpTransport
 
 REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.usefixtures("each_http_client")
 
 
 STOP = ["STOP"]

@@ -38,12 +38,22 @@ def test_byte_by_byte_gives_the_same_events() -> None:
     assert decode(VLLM_STREAM, chunk_size=1) == VLLM_EVENTS
 
 
-def test_every_two_chunk_split_gives_the_same_events() -> None:
-    for cut in range(len(VLLM_STREAM) + 1):
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n", b"\r"], ids=["lf", "crlf", "cr"])
+def test_every_two_chunk_split_gives_the_same_events(line_end: bytes) -> None:
+    stream = VLLM_STREAM.replace(b"\n", line_end)
+    for cut in range(len(stream) + 1):
         decoder = SSEDecoder()
-        events = decoder.feed(VLLM_STREAM[:cut]) + decoder.feed(VLLM_STREAM[cut:])
+        events = decoder.feed(stream[:cut]) + decoder.feed(stream[cut:])
         assert events == VLLM_EVENTS, f"cut at byte {cut}"
         assert decoder.flush() == []
+
+
+def test_a_crlf_split_after_its_cr_is_one_line_end() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\r") == []
+    assert decoder.feed(b"") == []
+    assert decoder.feed(b"\n") == []
+    assert decoder.feed(b"\n") == ["a"]  # a second LF is a second line end: the blank line
 
 
 def test_partial_event_is_held_until_its_blank_line() -> None:

@@ -118,6 +118,7 @@ def test_the_simulator_serves_https_with_the_test_certificate(tls_sim: RunningSi
     assert tls_sim.url == f"https://127.0.0.1:{tls_sim.port}"
 
 
+@pytest.mark.usefixtures("each_http_client")
 def test_an_untrusted_certificate_is_an_error_outcome_naming_the_certificate(
     tls_sim: RunningSimulator,
 ) -> None:
@@ -138,6 +139,7 @@ def test_an_untrusted_certificate_fails_model_discovery_too(tls_sim: RunningSimu
 
 
 @pytest.mark.parametrize("model", ["sim-model", ""])
+@pytest.mark.usefixtures("each_http_client")
 def test_a_ca_bundle_trusts_the_test_ca(
     tls_sim: RunningSimulator, certs: Certs, model: str
 ) -> None:
@@ -149,6 +151,7 @@ def test_a_ca_bundle_trusts_the_test_ca(
 
 
 @pytest.mark.parametrize("model", ["sim-model", ""])
+@pytest.mark.usefixtures("each_http_client")
 def test_verify_ssl_false_skips_the_check(tls_sim: RunningSimulator, model: str) -> None:
     config = vllm_chat(tls_sim, ("verify_ssl", False), ("model", model))
     assert config.tls_verify is False

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_aisbench.engine import run_coroutine
 from pytest_aisbench.models import VLLMCustomAPI
 from pytest_aisbench.perf.loadgen import LoadProfile, run_load
 from pytest_aisbench.perf.metrics import RequestTiming, percentile
@@ -199,8 +200,22 @@ class SimWatch:
 # --- our client -----------------------------------------------------------------------------
 
 
+HTTP_CLIENT = "asyncio"
+"""Our backend's ``http_client`` (``--http-client``)."""
+LOOP = "auto"
+"""Our event loop (``--loop``): ``auto`` is the plugin's choice (uvloop when installed)."""
+
+
+def run_ours(coro: Any) -> Any:
+    if LOOP == "auto":
+        return run_coroutine(coro)
+    return asyncio.run(coro)
+
+
 def new_model(sim: Simulator) -> VLLMCustomAPI:
-    return VLLMCustomAPI(url=sim.url, model=MODEL, stream=True, max_out_len=OUTPUT_LEN, retry=0)
+    model = VLLMCustomAPI(url=sim.url, model=MODEL, stream=True, max_out_len=OUTPUT_LEN, retry=0)
+    model.http_client = HTTP_CLIENT
+    return model
 
 
 PROMPTS = [f"benchmark prompt number {i}: tell me something" for i in range(64)]
@@ -286,7 +301,7 @@ def ours_run(
     sims: list[Simulator], profile: LoadProfile, spin_s: float | None = None
 ) -> dict[str, Any]:
     with SimWatch(sims) as watch:
-        outputs, cpu = asyncio.run(_ours_load(sims, profile, spin_s))
+        outputs, cpu = run_ours(_ours_load(sims, profile, spin_s))
     result = summarize_run(outputs, cpu)
     result["sim_cpu_share"] = watch.max_share
     return result
@@ -295,7 +310,7 @@ def ours_run(
 def ours_profile(sim: Simulator, profile: LoadProfile, top: int) -> str:
     prof = cProfile.Profile()
     prof.enable()
-    asyncio.run(_ours_load([sim], profile, None))
+    run_ours(_ours_load([sim], profile, None))
     prof.disable()
     buf = io.StringIO()
     pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(top)
@@ -722,12 +737,16 @@ def parse_args() -> argparse.Namespace:
     add("--load-threshold", type=float, default=1.5)
     add("--max-wait", type=float, default=300.0, help="most seconds to wait for a quiet box")
     add("--workdir", default=None)
+    add("--loop", default="auto", choices=["auto", "asyncio"], help="ours: event loop")
+    add("--http-client", default="asyncio", choices=["asyncio", "httpx"], help="ours: backend key")
     add("--out", default="bench_client.json")
     return p.parse_args()
 
 
 def main() -> int:
+    global HTTP_CLIENT, LOOP
     args = parse_args()
+    HTTP_CLIENT, LOOP = args.http_client, args.loop
     skip = set(filter(None, args.skip.split(",")))
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-client-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -885,7 +904,7 @@ def main() -> int:
         if "memory" not in skip:
             sim = Simulator(args.mem_ttft, 0.0)
             sims.append(sim)
-            res = asyncio.run(_ours_memory(sim, args.mem_streams, args.mem_ttft * 0.8))
+            res = run_ours(_ours_memory(sim, args.mem_streams, args.mem_ttft * 0.8))
             ours["memory"] = res
             figures["ours"]["mem_kib_per_stream"] = res["kib_per_stream"]
             log(f"ours memory: {res}")

@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 import httpx
 
 from pytest_aisbench.errors import BackendError, ResponseError, TransportError
+from pytest_aisbench.http1 import AsyncioTransport
 from pytest_aisbench.models.base import BaseModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.secret import Secret
@@ -64,6 +65,9 @@ class BaseAPIModel(BaseModel):
     stream_needs_end_marker: bool = True
     """Whether a stream must end with ``[DONE]`` or an event setting ``finish_reason``; False for
     protocols whose stream just closes after the last event (Triton's ``generate_stream``)."""
+    http_client: str = "httpx"
+    """``httpx``, or ``asyncio`` (`pytest_aisbench.http1`, built for load); backend key
+    ``http_client``."""
 
     def __init__(
         self,
@@ -100,7 +104,7 @@ class BaseAPIModel(BaseModel):
         self.url = ""
         self.max_connections = 1
         self.timeout_s, self.tls_verify = _CONNECTION_SETTINGS.get()
-        self._transport: HttpTransport | None = None
+        self._transport: HttpTransport | AsyncioTransport | None = None
 
     # -- the hooks a backend implements -------------------------------------------------------
 
@@ -181,9 +185,10 @@ class BaseAPIModel(BaseModel):
                 return output
         return output
 
-    def _transport_for_loop(self) -> HttpTransport:
+    def _transport_for_loop(self) -> HttpTransport | AsyncioTransport:
         if self._transport is None:
-            self._transport = HttpTransport(
+            kind = AsyncioTransport if self.http_client == "asyncio" else HttpTransport
+            self._transport = kind(
                 max_connections=self.max_connections,
                 timeout_s=self.timeout_s,
                 headers=self._auth_headers(),

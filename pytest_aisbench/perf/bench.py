@@ -8,13 +8,13 @@ metric definitions. Each run is kept for the session's report, tables and SLO ga
 
 from __future__ import annotations
 
-import asyncio
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_aisbench.config import ModelConfig
+from pytest_aisbench.engine import run_coroutine
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.base_api import BaseAPIModel
 from pytest_aisbench.models.vllm_api import VLLMCustomAPI
@@ -136,7 +136,7 @@ class PerfBench:
             backend.generation_kwargs = {**backend.generation_kwargs, "ignore_eos": True}
         limit = max_out_len or int(self.model.settings.get("max_out_len", 512))
         try:
-            load = asyncio.run(_run_and_close(backend, prompts, profile, limit, self.progress))
+            load = run_coroutine(_run_and_close(backend, prompts, profile, limit, self.progress))
         finally:
             if self.progress is not None:
                 self.progress.finish()
