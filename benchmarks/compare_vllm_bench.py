@@ -24,7 +24,6 @@ event carrying text), from the same per-request event times.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import math
