@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--fault-count", type=int, default=None, help="fault only the first N matching requests")
     add("--fault-match", default="", help="fault only requests whose prompt has this text")
     add("--retry-after", type=_non_negative_float, default=None, help="Retry-After of a fault")
+    add(
+        "--stamp-events",
+        action="store_true",
+        help='add "sim_sent_ns" (time.perf_counter_ns() at write) to each streamed JSON event',
+    )
     add("--log-level", default="info", help="uvicorn log level (default: %(default)s)")
     return parser
 
@@ -87,6 +92,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         fault_count=args.fault_count,
         fault_match=args.fault_match,
         retry_after=args.retry_after,
+        stamp_events=args.stamp_events,
     )
 
 

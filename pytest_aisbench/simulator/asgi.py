@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from json.encoder import encode_basestring, encode_basestring_ascii
@@ -123,12 +124,13 @@ async def send_bytes(
 class EventStream:
     """A server-sent-events response: `data: <json>` events separated by blank lines."""
 
-    __slots__ = ("_encode", "_prefix", "_send")
+    __slots__ = ("_encode", "_prefix", "_send", "_stamp")
 
     def __init__(self, request: Request, prefix: bytes = b"data: ") -> None:
         self._send = request.send
         self._encode = request.encode
         self._prefix = prefix
+        self._stamp = request.config.stamp_events
 
     async def start(self, status: int = 200) -> None:
         await self._send({"type": "http.response.start", "status": status, "headers": _SSE_HEADERS})
@@ -137,6 +139,8 @@ class EventStream:
         await self.raw(self._encode(payload))
 
     async def raw(self, data: bytes) -> None:
+        if self._stamp and data.endswith(b"}"):  # see SimulatorConfig.stamp_events
+            data = data[:-1] + b',"sim_sent_ns":%d}' % time.perf_counter_ns()
         body = self._prefix + data + b"\n\n"
         await self._send({"type": "http.response.body", "body": body, "more_body": True})
 

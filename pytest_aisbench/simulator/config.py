@@ -53,6 +53,9 @@ class SimulatorConfig:
         retry_after: seconds sent as ``Retry-After`` with an HTTP status fault; None sends
             no header.
         trickle_gap: seconds between two pieces of a response under the ``trickle`` fault.
+        stamp_events: add ``"sim_sent_ns": time.perf_counter_ns()`` to every streamed JSON
+            event as it is written. On Linux that clock (CLOCK_MONOTONIC) is the same in every
+            process, so a benchmark can hold a client's arrival times against the truth.
     """
 
     model: str = "sim-model"
@@ -72,6 +75,7 @@ class SimulatorConfig:
     fault_match: str = ""
     retry_after: float | None = None
     trickle_gap: float = 0.1
+    stamp_events: bool = False
 
     def __post_init__(self) -> None:
         if self.fault_count is not None and self.fault_count < 0:

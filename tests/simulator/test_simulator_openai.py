@@ -523,3 +523,36 @@ def test_cli_rejects_a_bad_responses_file_in_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert f"{responses}:3" in lines[0]
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions"])
+def test_stamped_events_carry_their_write_time_on_the_shared_clock(
+    sim: RunningSimulator, path: str
+) -> None:
+    """With stamp_events, each JSON event says when it was written, between send and arrival."""
+    sim.config.stamp_events, sim.config.itl = True, 0.02
+    body = {"model": "sim-model", "stream": True, "stream_options": {"include_usage": True}}
+    body |= chat_body() if "chat" in path else {"prompt": "2+2?"}
+    sent = time.perf_counter_ns()
+    arrivals: list[tuple[int, Any]] = []
+    with (
+        httpx.Client(base_url=sim.url, timeout=10) as http,
+        http.stream("POST", path, json=body) as response,
+    ):
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                arrivals.append((time.perf_counter_ns(), json.loads(line[6:])))
+    stamps = [event["sim_sent_ns"] for _, event in arrivals]
+    assert len(stamps) >= 4
+    assert stamps == sorted(stamps)
+    assert sent < stamps[0]
+    assert all(stamp <= arrived for (arrived, _), stamp in zip(arrivals, stamps, strict=True))
+    gaps = [(b - a) / 1e6 for a, b in zip(stamps[1:], stamps[2:])]  # token to token
+    assert all(gap > 15 for gap in gaps[:-1]), gaps  # 20 ms apart, not the reading's pace
+
+
+def test_events_are_not_stamped_by_default(client: httpx.Client) -> None:
+    events = sse_events(
+        client, "/v1/completions", {"model": "sim-model", "prompt": "x", "stream": True}
+    )
+    assert not any("sim_sent_ns" in event for event in events if isinstance(event, dict))
