@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import cProfile
 import io
+import itertools
 import json
 import os
 import pstats
@@ -246,8 +247,8 @@ def stamp_errors(outputs: list[Any]) -> dict[str, Any]:
         ttft_err.append((out.content_times_ns[0] - stamps[0]) / 1e6)
         sim_ttft.append((stamps[0] - out.send_time_ns) / 1e6)
         ours = out.content_times_ns
-        itl_ours += [(b - a) / 1e6 for a, b in zip(ours, ours[1:])]
-        itl_true += [(b - a) / 1e6 for a, b in zip(stamps, stamps[1:])]
+        itl_ours += [(b - a) / 1e6 for a, b in itertools.pairwise(ours)]
+        itl_true += [(b - a) / 1e6 for a, b in itertools.pairwise(stamps)]
     if not ttft_err:
         return {}
     return {
