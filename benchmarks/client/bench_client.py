@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import cProfile
 import io
 import itertools
 import json
+import multiprocessing
 import os
 import pstats
 import resource
@@ -226,8 +228,8 @@ class StampReadingAPI(VLLMCustomAPI):
             output.extra_perf_data.setdefault("sim_sent_ns", []).append(data["sim_sent_ns"])
 
 
-def new_model(sim: Simulator) -> VLLMCustomAPI:
-    model = StampReadingAPI(url=sim.url, model=MODEL, stream=True, max_out_len=OUTPUT_LEN, retry=0)
+def new_model(url: str) -> VLLMCustomAPI:
+    model = StampReadingAPI(url=url, model=MODEL, stream=True, max_out_len=OUTPUT_LEN, retry=0)
     model.http_client = HTTP_CLIENT
     return model
 
@@ -309,7 +311,7 @@ async def _ours_load(
     sims: list[Simulator], profile: LoadProfile, spin_s: float | None
 ) -> tuple[list[Any], float]:
     """One load split evenly over `sims` (one client each, one event loop); CPU seconds."""
-    models = [new_model(sim) for sim in sims]
+    models = [new_model(sim.url) for sim in sims]
     parts = len(models)
     kwargs = {} if spin_s is None else {"spin_s": spin_s}
     profiles = [profile]
@@ -363,8 +365,25 @@ def ours_profile(sim: Simulator, profile: LoadProfile, top: int) -> str:
     return "\n".join(lines[start:])
 
 
-async def _ours_memory(sim: Simulator, streams: int, settle_s: float) -> dict[str, Any]:
-    model = new_model(sim)
+def ours_memory(sim: Simulator, streams: int, settle_s: float) -> dict[str, Any]:
+    """`_ours_memory` in a fresh process: where earlier phases freed memory, new streams reuse
+    it and the RSS does not grow (a measurement of 0 KiB per stream)."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        job = pool.submit(_memory_child, sim.url, streams, settle_s, HTTP_CLIENT, LOOP)
+        return job.result()
+
+
+def _memory_child(
+    url: str, streams: int, settle_s: float, http_client: str, loop: str
+) -> dict[str, Any]:
+    global HTTP_CLIENT, LOOP
+    HTTP_CLIENT, LOOP = http_client, loop
+    return run_ours(_ours_memory(url, streams, settle_s))  # type: ignore[no-any-return]
+
+
+async def _ours_memory(url: str, streams: int, settle_s: float) -> dict[str, Any]:
+    model = new_model(url)
     profile = LoadProfile(num_prompts=streams)
     state = {"sent": 0, "finished": 0}
 
@@ -705,6 +724,9 @@ FIGURES: list[tuple[str, str, str]] = [
     ("cpu_us_per_event_closed", "CPU us/event (closed loop)", "low"),
     ("cpu_us_per_request_paced", "CPU us/request (Poisson)", "low"),
     ("cpu_us_per_event_paced", "CPU us/event (Poisson)", "low"),
+    ("cpu_us_per_request_paced_sleep", "CPU us/request (Poisson, spin_s=0)", "low"),
+    ("cpu_us_per_event_paced_sleep", "CPU us/event (Poisson, spin_s=0)", "low"),
+    ("dispatch_p99_ms_sleep", "dispatch delay p99 (spin_s=0) (ms)", "low"),
     ("max_rate_rps", "max rate within 1% (req/s)", "high"),
     ("ttft_median_err_ms", "TTFT median - configured (ms)", "low"),
     ("ttft_p99_err_ms", "TTFT p99 - configured (ms)", "low"),
@@ -729,6 +751,8 @@ GOAL_OF = {
     "ttft_p99_err_ms": "ttft_p99_err_ms",
     "itl_median_err_ms": "itl_median_err_ms",
     "dispatch_p99_ms": "dispatch_p99_ms",
+    "dispatch_p99_ms_sleep": "dispatch_p99_ms",
+    "cpu_us_per_event_paced_sleep": "cpu_us_per_event",
     "mem_kib_per_stream": "mem_kib_per_stream",
 }
 
@@ -782,7 +806,7 @@ def parse_args() -> argparse.Namespace:
     add("--mem-ttft", type=float, default=15.0, help="memory run: simulator TTFT (s)")
     add("--peers", default="vllm,guidellm,aisbench", help="comma list; empty for none")
     add("--peer-small", type=int, default=50, help="requests of a peer's baseline run")
-    add("--peer-rates", default="500,1000", help="rate steps for peers (empty: as ours)")
+    add("--peer-rates", default="", help="rate steps for peers (empty: as ours)")
     add("--peer-timeout", type=float, default=240.0)
     add("--profile-top", type=int, default=20, help="cProfile rows (0: skip the profile)")
     add("--skip", default="", help="comma list of phases: cpu,rate,fidelity,memory")
@@ -853,6 +877,10 @@ def main() -> int:
                 figures["ours"][f"cpu_us_per_request_{mode}"] = ours[mode]["cpu_us_per_request"]
                 figures["ours"][f"cpu_us_per_event_{mode}"] = ours[mode]["cpu_us_per_event"]
             figures["ours"]["dispatch_p99_ms"] = ours["paced"]["dispatch_p99_ms"]
+            sleep = ours["paced_spin0"]
+            figures["ours"]["cpu_us_per_request_paced_sleep"] = sleep["cpu_us_per_request"]
+            figures["ours"]["cpu_us_per_event_paced_sleep"] = sleep["cpu_us_per_event"]
+            figures["ours"]["dispatch_p99_ms_sleep"] = sleep["dispatch_p99_ms"]
             events_per_request = ours["closed"]["events"] / ours["closed"]["requests"]
             for peer in peers:
                 for mode, conc, rate in (
@@ -964,7 +992,7 @@ def main() -> int:
         if "memory" not in skip:
             sim = Simulator(args.mem_ttft, 0.0)
             sims.append(sim)
-            res = run_ours(_ours_memory(sim, args.mem_streams, args.mem_ttft * 0.8))
+            res = ours_memory(sim, args.mem_streams, args.mem_ttft * 0.8)
             ours["memory"] = res
             figures["ours"]["mem_kib_per_stream"] = res["kib_per_stream"]
             log(f"ours memory: {res}")

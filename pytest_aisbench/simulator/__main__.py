@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--fault-match", default="", help="fault only requests whose prompt has this text")
     add("--retry-after", type=_non_negative_float, default=None, help="Retry-After of a fault")
     add(
+        "--early-role-chunk",
+        action="store_true",
+        help="chat streams: send the role-only chunk on accept, a TTFT before the first token",
+    )
+    add(
         "--stamp-events",
         action="store_true",
         help='add "sim_sent_ns" (time.perf_counter_ns() at write) to each streamed JSON event',
@@ -92,6 +97,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         fault_count=args.fault_count,
         fault_match=args.fault_match,
         retry_after=args.retry_after,
+        early_role_chunk=args.early_role_chunk,
         stamp_events=args.stamp_events,
     )
 

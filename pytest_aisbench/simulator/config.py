@@ -53,6 +53,10 @@ class SimulatorConfig:
         retry_after: seconds sent as ``Retry-After`` with an HTTP status fault; None sends
             no header.
         trickle_gap: seconds between two pieces of a response under the ``trickle`` fault.
+        early_role_chunk: chat streams send the role-only first chunk as soon as the request is
+            accepted, a whole TTFT before the first token (vLLM 0.32 sends it right before the
+            first token). TTFT counted to the first event of any kind, as AISBench does, then
+            misses the prefill time; counted to the first text, as this plugin does, it does not.
         stamp_events: add ``"sim_sent_ns": time.perf_counter_ns()`` to every streamed JSON
             event as it is written. On Linux that clock (CLOCK_MONOTONIC) is the same in every
             process, so a benchmark can hold a client's arrival times against the truth.
@@ -75,6 +79,7 @@ class SimulatorConfig:
     fault_match: str = ""
     retry_after: float | None = None
     trickle_gap: float = 0.1
+    early_role_chunk: bool = False
     stamp_events: bool = False
 
     def __post_init__(self) -> None:

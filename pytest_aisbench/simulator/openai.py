@@ -173,12 +173,15 @@ async def _stream(request: Request, reply: _Reply) -> None:
     events = EventStream(request)
     await events.start()
     watcher = request.watch_disconnect()
+    early_role = reply.shape.chat and request.config.early_role_chunk
     try:
+        if early_role:
+            await events.event(reply.role_chunk())
         for index, text in enumerate(tokens):
             await sleep_until(schedule.deadline(index))
             if request.disconnected:
                 return
-            if index == 0 and reply.shape.chat:
+            if index == 0 and reply.shape.chat and not early_role:
                 await events.event(reply.role_chunk())
             reasoning = generation.is_reasoning(index)
             if index < last:

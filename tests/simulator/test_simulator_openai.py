@@ -557,3 +557,22 @@ def test_events_are_not_stamped_by_default(client: httpx.Client) -> None:
         client, "/v1/completions", {"model": "sim-model", "prompt": "x", "stream": True}
     )
     assert not any("sim_sent_ns" in event for event in events if isinstance(event, dict))
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_early_role_chunk_comes_a_ttft_before_the_first_token(
+    sim: RunningSimulator, early: bool
+) -> None:
+    sim.config.ttft, sim.config.early_role_chunk = 0.2, early
+    times: list[float] = []
+    with (
+        httpx.Client(base_url=sim.url, timeout=10) as http,
+        http.stream("POST", "/v1/chat/completions", json=chat_body(stream=True)) as response,
+    ):
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                times.append(time.perf_counter())
+                if len(times) == 2:
+                    break
+    gap = times[1] - times[0]  # the role chunk, then the first token
+    assert (gap > 0.15) if early else (gap < 0.05)
