@@ -208,6 +208,14 @@ class SimWatch:
 
 HTTP_CLIENT = "asyncio"
 """Our backend's ``http_client`` (``--http-client``)."""
+
+
+def set_output_len(tokens: int) -> None:
+    """The stream length every client asks for from now on (ours and the peers' commands)."""
+    global OUTPUT_LEN
+    OUTPUT_LEN = tokens
+
+
 LOOP = "auto"
 """Our event loop (``--loop``): ``auto`` is the plugin's choice (uvloop when installed)."""
 
@@ -722,6 +730,7 @@ FIGURES: list[tuple[str, str, str]] = [
     # key, label, "low" (lower is better) / "high"
     ("cpu_us_per_request_closed", "CPU us/request (closed loop)", "low"),
     ("cpu_us_per_event_closed", "CPU us/event (closed loop)", "low"),
+    ("cpu_us_per_extra_event", "CPU us/extra event (16 -> 64 tokens)", "low"),
     ("cpu_us_per_request_paced", "CPU us/request (Poisson)", "low"),
     ("cpu_us_per_event_paced", "CPU us/event (Poisson)", "low"),
     ("cpu_us_per_request_paced_sleep", "CPU us/request (Poisson, spin_s=0)", "low"),
@@ -752,6 +761,7 @@ GOAL_OF = {
     "itl_median_err_ms": "itl_median_err_ms",
     "dispatch_p99_ms": "dispatch_p99_ms",
     "dispatch_p99_ms_sleep": "dispatch_p99_ms",
+    "cpu_us_per_extra_event": "cpu_us_per_event",
     "cpu_us_per_event_paced_sleep": "cpu_us_per_event",
     "mem_kib_per_stream": "mem_kib_per_stream",
 }
@@ -794,6 +804,7 @@ def parse_args() -> argparse.Namespace:
     add = p.add_argument
     add("--cpu-requests", type=int, default=3000, help="requests per CPU-time run")
     add("--cpu-concurrency", type=int, default=64, help="streams in the closed-loop CPU run")
+    add("--long-output-len", type=int, default=64, help="tokens of the CPU slope's long run")
     add("--pacing-rate", type=float, default=200.0, help="Poisson rate of the paced run")
     add("--rates", default="250,500,750,1000,1250,1500,2000", help="constant-rate steps")
     add("--rate-duration", type=float, default=5.0, help="seconds per rate step")
@@ -906,6 +917,32 @@ def main() -> int:
                             per_req / events_per_request
                         )
                     log(f"{peer.name} {mode}: {per_req:.1f} us/request, {fig}")
+
+            # 1b. CPU per extra streamed event: the closed loop again with longer streams; the
+            # slope between the two lengths leaves out what every request costs once.
+            sims.append(long_sim := Simulator(0.0, 0.0, output_len=args.long_output_len))
+            short_len = OUTPUT_LEN
+            set_output_len(args.long_output_len)
+            try:
+                ours["closed_long"] = long = ours_run([long_sim], closed)
+                log(f"ours closed loop, {args.long_output_len} tokens: {long}")
+                extra_events = long["events"] / long["requests"] - events_per_request
+                figures["ours"]["cpu_us_per_extra_event"] = (
+                    long["cpu_us_per_request"] - ours["closed"]["cpu_us_per_request"]
+                ) / extra_events
+                for peer in peers:
+                    small_long, _ = peer.run(long_sim, args.peer_small, args.cpu_concurrency, None)
+                    big, fig = peer.run(long_sim, n, args.cpu_concurrency, None)
+                    per_req = (big.cpu_s - small_long.cpu_s) / (n - args.peer_small) * 1e6
+                    peer_note(peer, "cpu_closed_long", big, {"us_per_request": per_req, **fig})
+                    short = figures[peer.name].get("cpu_us_per_request_closed")
+                    if big.rc == 0 and small_long.rc == 0 and short is not None:
+                        figures[peer.name]["cpu_us_per_extra_event"] = (
+                            per_req - short
+                        ) / extra_events
+                    log(f"{peer.name} closed, {args.long_output_len} tokens: {per_req:.1f} us/req")
+            finally:
+                set_output_len(short_len)
 
         # 2. Highest sustained rate.
         if "rate" not in skip:
