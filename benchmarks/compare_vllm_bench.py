@@ -17,14 +17,19 @@ is within ``--tolerance`` (15 %). One extra streaming *chat* run then compares A
 (first SSE event of any kind, vLLM's role-only first chunk included) with this plugin's (first
 event carrying text), from the same per-request event times.
 
+On a small machine the clients share cores with the server, so a client's own CPU use slows the
+server it measures (the lighter client then sees a faster server). By default the server is
+pinned to the last core and both clients to the others (``--no-pin`` to share all cores).
+
     .venv/bin/python benchmarks/compare_vllm_bench.py --concurrency 4 --num-prompts 32 \\
-        --reps 3 --out /tmp/compare_vllm_bench.json
+        --reps 5 --out /tmp/compare_vllm_bench.json
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -34,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +108,11 @@ def main() -> int:
     (model,) = load_backend_file(
         Path(args.backend_file), [("host_ip", "127.0.0.1"), ("host_port", port)]
     )
+    cores = sorted(os.sched_getaffinity(0))
+    pin = not args.no_pin and len(cores) >= 2
+    if pin:  # the server on the last core, the clients on the others: see --no-pin
+        env = {**model.server.env, "VLLM_CPU_OMP_THREADS_BIND": str(cores[-1])}
+        model = dataclasses.replace(model, server=dataclasses.replace(model.server, env=env))
     server = ManagedServer(model, work / "vllm-server.log")
     base_url = model.base_url
     started = time.monotonic()
@@ -110,14 +121,21 @@ def main() -> int:
     chat: dict[str, Any] | None = None
     try:
         print(f"starting vLLM on {base_url} (log {work / 'vllm-server.log'}) ...", flush=True)
+        if pin:
+            os.sched_setaffinity(0, {cores[-1]})  # inherited by the server's processes
         server.start()
+        if pin:
+            os.sched_setaffinity(0, set(cores[:-1]))  # inherited by vllm bench serve
+            print(f"pinned: server on core {cores[-1]}, clients on {cores[:-1]}", flush=True)
         print(f"vLLM ready in {time.monotonic() - started:.1f} s", flush=True)
         for rep, tool in run_order(args.reps):
             t0 = time.monotonic()
+            before = server_totals(base_url)
             if tool == "vllm":
                 figures = run_vllm_bench(args, base_url, dataset, work, rep)
             else:
                 figures = run_ours(args, port, items, rep)
+            figures.update(server_means(before, server_totals(base_url)))
             runs[tool].append(figures)
             shown = ", ".join(f"{m} {figures['median_' + m + '_ms']:.2f}" for m in METRICS)
             print(
@@ -158,6 +176,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-chat", action="store_true", help="skip the chat TTFT run")
     parser.add_argument("--out", default="compare_vllm_bench.json", help="JSON report path")
     parser.add_argument("--http-client", default="asyncio", choices=["asyncio", "httpx"])
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="share all cores between server and clients (by default the server gets the last "
+        "core and the clients the rest, so a client's own CPU use cannot slow the server)",
+    )
     return parser.parse_args()
 
 
@@ -178,6 +202,42 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+SERVER_METRICS = {
+    "ttft": "vllm:time_to_first_token_seconds",
+    "tpot": "vllm:request_time_per_output_token_seconds",
+    "itl": "vllm:inter_token_latency_seconds",
+    "e2el": "vllm:e2e_request_latency_seconds",
+}
+"""vLLM's own latency histograms (``GET /metrics``), the server-side truth of each run."""
+
+
+def server_totals(base_url: str) -> dict[str, tuple[float, float]]:
+    """(sum, count) of each of `SERVER_METRICS` so far, over all label sets."""
+    with urllib.request.urlopen(base_url.rstrip("/") + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    totals = {metric: [0.0, 0.0] for metric in SERVER_METRICS}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        for metric, prefix in SERVER_METRICS.items():
+            if name.startswith(prefix + "_sum"):
+                totals[metric][0] += float(value.split()[0])
+            elif name.startswith(prefix + "_count"):
+                totals[metric][1] += float(value.split()[0])
+    return {metric: (total, count) for metric, (total, count) in totals.items()}
+
+
+def server_means(
+    before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]]
+) -> dict[str, float | None]:
+    """The server's mean of each metric (ms) over what happened between two `server_totals`."""
+    means: dict[str, float | None] = {}
+    for metric in SERVER_METRICS:
+        count = after[metric][1] - before[metric][1]
+        total = after[metric][0] - before[metric][0]
+        means[f"server_mean_{metric}_ms"] = total / count * 1e3 if count else None
+    return means
 
 
 def run_order(reps: int) -> list[tuple[int, str]]:
@@ -364,6 +424,10 @@ def run_chat_ttft(args: argparse.Namespace, port: int, items: list[WorkloadItem]
     }
 
 
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
 def _ms(value: float | None) -> float | None:
     return None if value is None else value * 1000.0
 
@@ -394,6 +458,22 @@ def build_report(
             "per_rep_vllm_ms": [r[f"median_{metric}_ms"] for r in runs["vllm"]],
             "per_rep_ours_ms": [r[f"median_{metric}_ms"] for r in runs["ours"]],
         }
+    normalized = {}
+    for metric in METRICS:
+        per_tool = {
+            tool: _median([_ratio(r[f"mean_{metric}_ms"], r[f"server_mean_{metric}_ms"])
+                           for r in runs[tool]])
+            for tool in ("vllm", "ours")
+        }  # fmt: skip
+        ratio = _ratio(per_tool["ours"], per_tool["vllm"])
+        normalized[metric] = {
+            "vllm_over_server": per_tool["vllm"],
+            "ours_over_server": per_tool["ours"],
+            "ratio": ratio,
+            "pass": (ratio is not None and abs(ratio - 1) <= args.tolerance)
+            if metric in GATED
+            else None,
+        }
     throughput = {
         tool: _median([r["output_throughput"] for r in runs[tool]]) for tool in ("vllm", "ours")
     }
@@ -408,6 +488,8 @@ def build_report(
             "server": base_url,
             "model": str(MODEL_DIR),
             "endpoint": "/v1/completions (stream, include_usage)",
+            "client": f"ours: http_client={args.http_client}",
+            "pinned": "no" if args.no_pin else "server on the last core, clients on the others",
             "concurrency": args.concurrency,
             "num_prompts": args.num_prompts,
             "reps": args.reps,
@@ -419,6 +501,10 @@ def build_report(
             "wall_s": wall_s,
         },
         "metrics": rows,
+        "server_normalized": normalized,
+        "verdict_server_normalized": "PASS"
+        if all(normalized[m]["pass"] for m in GATED) and failed == 0
+        else "FAIL",
         "median_output_throughput_tok_s": throughput,
         "failed_requests": failed,
         "runs": runs_out,
@@ -471,6 +557,17 @@ def print_report(report: dict[str, Any]) -> None:
         f"VERDICT: {report['verdict']} (TTFT, TPOT and ITL within "
         f"{report['tolerance']:.0%} of vllm bench serve)"
     )
+    print()
+    print("Each run's client mean over vLLM's own mean for that run (GET /metrics), median over")
+    print("reps: removes how fast the server happened to be in each run")
+    print(f"{'metric':<6} {'vllm/server':>12} {'ours/server':>12} {'ours/vllm':>10} {'gate':>6}")
+    for metric, row in report["server_normalized"].items():
+        gate = "" if row["pass"] is None else ("PASS" if row["pass"] else "FAIL")
+        print(
+            f"{metric.upper():<6} {_f(row['vllm_over_server'], 3):>12} "
+            f"{_f(row['ours_over_server'], 3):>12} {_f(row['ratio'], 3):>10} {gate:>6}"
+        )
+    print(f"VERDICT (server-normalized): {report['verdict_server_normalized']}")
     chat = report["chat_ttft"]
     if chat:
         print()

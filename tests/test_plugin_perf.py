@@ -20,14 +20,16 @@ def perf_suite(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
+@pytest.mark.parametrize("client", ["httpx", "asyncio"])
 def test_perf_items_measure_ttft_from_the_first_token_not_the_role_chunk(
-    perf_suite: pytest.Pytester, simulator: RunningSimulator
+    perf_suite: pytest.Pytester, simulator: RunningSimulator, client: str
 ) -> None:
     simulator.config.ttft, simulator.config.itl = 0.2, 0.01
     simulator.config.early_role_chunk = True  # a TTFT counting the role chunk would be ~0
     report = perf_suite.path / "report.jsonl"
     result = perf_suite.runpytest(*point_at(simulator, "vllm_stream_chat"),
                                   "--aisbench-set=model='sim-model'", *ITEMS["c1"], *ITEMS["c4"],
+                                  f"--aisbench-set=http_client='{client}'",
                                   f"--aisbench-report={report}", "-v")  # fmt: skip
     result.stdout.fnmatch_lines([
         "*test_serving[[]vllm_stream_chat-c1[]] PASSED*",
