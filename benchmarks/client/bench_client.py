@@ -817,6 +817,8 @@ def parse_args() -> argparse.Namespace:
     add("--mem-ttft", type=float, default=15.0, help="memory run: simulator TTFT (s)")
     add("--peers", default="vllm,guidellm,aisbench", help="comma list; empty for none")
     add("--peer-small", type=int, default=50, help="requests of a peer's baseline run")
+    add("--peer-baselines", type=int, default=3, help="baseline runs per peer (median CPU)")
+    add("--peer-requests", type=int, default=0, help="requests of a peer's CPU runs (0: ours)")
     add("--peer-rates", default="", help="rate steps for peers (empty: as ours)")
     add("--peer-timeout", type=float, default=240.0)
     add("--profile-top", type=int, default=20, help="cProfile rows (0: skip the profile)")
@@ -893,19 +895,28 @@ def main() -> int:
             figures["ours"]["cpu_us_per_event_paced_sleep"] = sleep["cpu_us_per_event"]
             figures["ours"]["dispatch_p99_ms_sleep"] = sleep["dispatch_p99_ms"]
             events_per_request = ours["closed"]["events"] / ours["closed"]["requests"]
+            peer_n = args.peer_requests or n
+
+            def baseline(peer: Peer, sim: Simulator) -> PeerRun:
+                """The peer's small run with the median CPU of --peer-baselines tries."""
+                tries = [peer.run(sim, args.peer_small, args.cpu_concurrency, None)[0]
+                         for _ in range(args.peer_baselines)]  # fmt: skip
+                tries.sort(key=lambda run: run.cpu_s)
+                peer_note(peer, "baseline", tries[len(tries) // 2],
+                          {"cpu_s_of_tries": [run.cpu_s for run in tries]})  # fmt: skip
+                return tries[len(tries) // 2]
+
             for peer in peers:
                 for mode, conc, rate in (
                     ("closed", args.cpu_concurrency, None),
                     ("paced", None, args.pacing_rate),
                 ):
                     if peer.name not in baselines:
-                        baselines[peer.name], _ = peer.run(
-                            instant, args.peer_small, args.cpu_concurrency, None
-                        )
+                        baselines[peer.name] = baseline(peer, instant)
                     small = baselines[peer.name]
                     with SimWatch([instant]) as watch:
-                        big, fig = peer.run(instant, n, conc, rate)
-                    per_req = (big.cpu_s - small.cpu_s) / (n - args.peer_small) * 1e6
+                        big, fig = peer.run(instant, peer_n, conc, rate)
+                    per_req = (big.cpu_s - small.cpu_s) / (peer_n - args.peer_small) * 1e6
                     peer_note(peer, f"cpu_{mode}", big,
                               {"small_cpu_s": small.cpu_s, "us_per_request": per_req,
                                "sim_cpu_share": watch.max_share, **fig})  # fmt: skip
@@ -931,9 +942,9 @@ def main() -> int:
                     long["cpu_us_per_request"] - ours["closed"]["cpu_us_per_request"]
                 ) / extra_events
                 for peer in peers:
-                    small_long, _ = peer.run(long_sim, args.peer_small, args.cpu_concurrency, None)
-                    big, fig = peer.run(long_sim, n, args.cpu_concurrency, None)
-                    per_req = (big.cpu_s - small_long.cpu_s) / (n - args.peer_small) * 1e6
+                    small_long = baseline(peer, long_sim)
+                    big, fig = peer.run(long_sim, peer_n, args.cpu_concurrency, None)
+                    per_req = (big.cpu_s - small_long.cpu_s) / (peer_n - args.peer_small) * 1e6
                     peer_note(peer, "cpu_closed_long", big, {"us_per_request": per_req, **fig})
                     short = figures[peer.name].get("cpu_us_per_request_closed")
                     if big.rc == 0 and small_long.rc == 0 and short is not None:
