@@ -1,8 +1,8 @@
 """A small HTTP/1.1 client on asyncio protocols: the fast transport for load generation.
 
-httpx costs about 200 µs of client CPU per streamed event (h11, anyio and httpcore's pool run
-for every read), which caps a 2-core client at a few hundred streams per second and makes the
-client's own queueing show up in TTFT. This client does the least per event: `data_received`
+httpx costs 140-200 µs of client CPU per streamed event (h11, anyio and httpcore's pool run
+for every read), which caps a client at a few hundred requests per second on 2 cores and makes
+the client's own queueing show up in TTFT. This client does the least per event: `data_received`
 stamps the arrival time, strips the chunked framing and keeps the bytes. SSE and JSON decoding
 wait until the response has ended, so a stream costs one task wake-up instead of one per event;
 the arrival times are those of the bytes, so no figure changes by decoding later.

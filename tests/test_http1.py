@@ -9,6 +9,7 @@ read), connection reuse, and that arrival times are the bytes' own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -94,13 +95,10 @@ async def test_chunked_sse_events_arrive_in_order_over_one_kept_alive_connection
     server: ScriptedServer,
 ) -> None:
     server.script = [STREAM_HEAD + chunked(*EVENTS)]
-    transport = AsyncioTransport(max_connections=4)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=4)) as transport:
         for _ in range(3):
             events = await stream(transport, server.url)
             assert [data for _, data in events] == ['{"n": 1}', '{"n": 2}', "[DONE]"]
-    finally:
-        await transport.aclose()
     assert server.connections == 1
     assert server.bodies == [{"prompt": "hi"}] * 3
 
@@ -108,22 +106,16 @@ async def test_chunked_sse_events_arrive_in_order_over_one_kept_alive_connection
 async def test_every_byte_in_its_own_read_still_parses(server: ScriptedServer) -> None:
     whole = STREAM_HEAD + chunked('data: {"t": "日本"}\n\n'.encode(), b"data: [DONE]\n\n")
     server.script = [piece for byte in whole for piece in (bytes([byte]), 0.0005)]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         events = await stream(transport, server.url)
-    finally:
-        await transport.aclose()
     assert [data for _, data in events] == ['{"t": "日本"}', "[DONE]"]
 
 
 async def test_arrival_times_are_when_the_bytes_came(server: ScriptedServer) -> None:
     server.script = [STREAM_HEAD, b"%x\r\n%s\r\n" % (len(EVENTS[0]), EVENTS[0]), 0.1]
     server.script += [chunked(*EVENTS[1:])]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         events = await stream(transport, server.url)
-    finally:
-        await transport.aclose()
     (first, _), (second, _), (last, _) = events
     assert 0.09 <= (second - first) / 1e9 < 0.5
     assert last == second  # sent together, stamped together
@@ -132,12 +124,9 @@ async def test_arrival_times_are_when_the_bytes_came(server: ScriptedServer) -> 
 async def test_chunk_extensions_and_trailers_are_skipped(server: ScriptedServer) -> None:
     body = b'5;ext=1\r\n{"a":\r\n2\r\n1}\r\n0\r\nX-Trailer: yes\r\n\r\n'
     server.script = [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         _, data = await transport.post_json(server.url, {}, {})
         _, again = await transport.post_json(server.url, {}, {})
-    finally:
-        await transport.aclose()
     assert data == again == {"a": 1}
     assert server.connections == 1
 
@@ -148,35 +137,26 @@ async def test_a_content_length_body_after_100_continue(server: ScriptedServer) 
         b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n",
     ]
     server.script += [b'{"a":', 0.02, b"1}\n"]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         _, data = await transport.post_json(server.url, {}, {})
-    finally:
-        await transport.aclose()
     assert data == {"a": 1}
 
 
 async def test_a_body_read_until_close_ends_with_the_connection(server: ScriptedServer) -> None:
     server.script = [b"HTTP/1.0 200 OK\r\n\r\n", EVENTS[0], 0.02, EVENTS[2]]
     server.close_after = True
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         first = await stream(transport, server.url)
         second = await stream(transport, server.url)
-    finally:
-        await transport.aclose()
     assert [data for _, data in first] == [data for _, data in second] == ['{"n": 1}', "[DONE]"]
     assert server.connections == 2
 
 
 async def test_connection_close_is_honoured(server: ScriptedServer) -> None:
     server.script = [b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         for _ in range(2):
             assert (await transport.post_json(server.url, {}, {}))[1] == {}
-    finally:
-        await transport.aclose()
     assert server.connections == 2
 
 
@@ -185,12 +165,9 @@ async def test_an_error_status_keeps_the_text_and_retry_after(server: ScriptedSe
     server.script = [
         b"HTTP/1.1 429 Too Many\r\nRetry-After: 3\r\nContent-Length: %d\r\n\r\n" % len(body) + body
     ]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         with pytest.raises(ServerError) as caught:
             await stream(transport, server.url)
-    finally:
-        await transport.aclose()
     assert (caught.value.status, caught.value.retry_after, caught.value.retryable) == (
         429,
         3.0,
@@ -201,56 +178,43 @@ async def test_an_error_status_keeps_the_text_and_retry_after(server: ScriptedSe
 
 async def test_an_empty_body_is_a_response_error(server: ScriptedServer) -> None:
     server.script = [b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         with pytest.raises(ResponseError, match="empty response body"):
             await transport.post_json(server.url, {}, {})
-    finally:
-        await transport.aclose()
 
 
 async def test_a_malformed_status_line_is_a_transport_error(server: ScriptedServer) -> None:
     server.script = [b"HTTP/1.1 OK fine\r\n\r\n"]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         with pytest.raises(TransportError, match="RemoteProtocolError: malformed response"):
             await transport.post_json(server.url, {}, {})
-    finally:
-        await transport.aclose()
 
 
 async def test_a_cut_chunked_body_is_a_read_error(server: ScriptedServer) -> None:
     server.script = [STREAM_HEAD + b"%x\r\n%s\r\n" % (len(EVENTS[0]), EVENTS[0])]
     server.close_after = True
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         with pytest.raises(TransportError, match="ReadError: the connection was closed"):
             await stream(transport, server.url)
-    finally:
-        await transport.aclose()
 
 
 async def test_silence_longer_than_the_timeout_is_a_read_timeout(server: ScriptedServer) -> None:
     server.script = [STREAM_HEAD, 1.0]
-    transport = AsyncioTransport(max_connections=1, timeout_s=0.2)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1, timeout_s=0.2)) as transport:
         with pytest.raises(
             TransportError, match=r"ReadTimeout: no data from the server for 0\.2 s"
         ):
             await stream(transport, server.url)
-    finally:
-        await transport.aclose()
 
 
 async def test_headers_are_sent_and_a_line_break_in_one_is_refused(server: ScriptedServer) -> None:
     server.script = [b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"]
-    transport = AsyncioTransport(max_connections=1, headers={"Authorization": "Bearer k"})
-    try:
+    async with contextlib.aclosing(
+        AsyncioTransport(max_connections=1, headers={"Authorization": "Bearer k"})
+    ) as transport:
         await transport.post_json(server.url, {}, {"X-Extra": "1"})
         with pytest.raises(TransportError, match="'X-Bad' holds a line break"):
             await transport.post_json(server.url, {}, {"X-Bad": "a\r\nInjected: 1"})
-    finally:
-        await transport.aclose()
     assert "Authorization: Bearer k\r\n" in server.heads[0]
     assert "X-Extra: 1\r\n" in server.heads[0]
     assert f"Host: 127.0.0.1:{server.port}\r\n" in server.heads[0]
@@ -259,8 +223,7 @@ async def test_headers_are_sent_and_a_line_break_in_one_is_refused(server: Scrip
 
 async def test_a_cancelled_request_drops_its_connection(server: ScriptedServer) -> None:
     server.script = [STREAM_HEAD, 5.0]
-    transport = AsyncioTransport(max_connections=1)
-    try:
+    async with contextlib.aclosing(AsyncioTransport(max_connections=1)) as transport:
         task = asyncio.ensure_future(stream(transport, server.url))
         await asyncio.sleep(0.1)
         task.cancel()
@@ -268,8 +231,6 @@ async def test_a_cancelled_request_drops_its_connection(server: ScriptedServer) 
             await task
         server.script = [STREAM_HEAD + chunked(*EVENTS)]
         assert len(await stream(transport, server.url)) == 3
-    finally:
-        await transport.aclose()
     assert server.connections == 2
 
 
