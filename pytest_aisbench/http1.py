@@ -19,6 +19,7 @@ reads the same on either transport.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import ssl
 import time
@@ -308,15 +309,10 @@ class AsyncioTransport:
         self._busy.clear()
 
     async def _post(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> _Response:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        host = parts.hostname or ""
-        port = parts.port or (443 if scheme == "https" else 80)
+        origin, target, netloc = _split(url)
         payload = _dumps(body)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        request = _request_head("POST", target, parts.netloc, {**self._headers, **headers})
+        request = _request_head("POST", target, netloc, {**self._headers, **headers})
         request += b"Content-Length: %d\r\n\r\n" % len(payload) + payload
-        origin = (scheme, host, port)
         connection = await self._acquire(origin)
         self._busy.add(connection)
         try:
@@ -375,6 +371,16 @@ class AsyncioTransport:
                 cafile = self._verify if isinstance(self._verify, str) else None
                 self._ssl = ssl.create_default_context(cafile=cafile)
         return self._ssl
+
+
+@functools.lru_cache(maxsize=64)
+def _split(url: str) -> tuple[Origin, str, str]:
+    """(origin, request target, netloc) of `url`; a backend posts to one URL, parsed once."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return (scheme, parts.hostname or "", port), target, parts.netloc
 
 
 def _by_arrival(pieces: list[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_aisbench.errors import ConfigError
 
@@ -18,17 +18,7 @@ class TokenCounter:
     """
 
     def __init__(self, path: str) -> None:
-        from tokenizers import Tokenizer
-
-        file = Path(path).expanduser()
-        if file.is_dir():
-            file = file / "tokenizer.json"
-        if not file.is_file():
-            raise ConfigError(
-                f"no tokenizer.json at {file}; set it to a model folder holding tokenizer.json",
-                key="path",
-            )
-        self._tokenizer = Tokenizer.from_file(str(file))
+        self._tokenizer = load_tokenizer(path, key="path")
 
     def count(self, text: str) -> int:
         """Tokens in `text`, without special tokens (what the model generated)."""
@@ -52,3 +42,19 @@ def fill_output_tokens(output: RequestOutput, counter: TokenCounter | None) -> N
     elif len(output.event_times_ns) > 1:
         output.output_tokens = len(output.content_times_ns)
         output.token_source = "events"
+
+
+def load_tokenizer(path: str | Path, key: str) -> Any:
+    """A `tokenizers.Tokenizer` from ``tokenizer.json`` or a folder holding it; `key` names the
+    setting that gave `path` in the error."""
+    from tokenizers import Tokenizer
+
+    file = Path(path).expanduser()
+    if file.is_dir():
+        file = file / "tokenizer.json"
+    if not file.is_file():
+        raise ConfigError(
+            f"no tokenizer.json at {file}; give a model folder holding tokenizer.json, or the file",
+            key=key,
+        )
+    return Tokenizer.from_file(str(file))

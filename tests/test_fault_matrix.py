@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import pytest_aisbench.models.base_api as base_api
-from conftest import DATASETS_DIR, gold_responder
+from conftest import DATASETS_DIR, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets import get_dataset_config
 from pytest_aisbench.engine import Engine
@@ -143,13 +143,12 @@ def backend(protocol: str, port: int, stream: bool, retry: int, timeout: float) 
     return model
 
 
-async def generate_once(model: BaseAPIModel, prompt: Any = "2 + 2?") -> tuple[RequestOutput, float]:
-    out = RequestOutput()
+async def timed_generate(
+    model: BaseAPIModel, prompt: Any = "2 + 2?"
+) -> tuple[RequestOutput, float]:
+    """`generate_once` and the seconds it took."""
     start = time.perf_counter()
-    try:
-        await model.generate(prompt, MAX_OUT_LEN, out)
-    finally:
-        await model.aclose()
+    out = await generate_once(model, prompt, MAX_OUT_LEN)
     return out, time.perf_counter() - start
 
 
@@ -178,7 +177,7 @@ async def test_fault_matrix(sim: RunningSimulator, fault: str, protocol: str, st
         port, timeout = closed_port(), DEFAULT_TIMEOUT_S
     else:
         port, timeout = sim.port, configure(sim, fault)
-    out, elapsed = await generate_once(backend(protocol, port, stream, RETRY, timeout))
+    out, elapsed = await timed_generate(backend(protocol, port, stream, RETRY, timeout))
 
     attempts = 1 + RETRY if want.retried else 1
     assert out.attempts == attempts, out.error_info
@@ -227,7 +226,7 @@ async def test_a_retried_fault_that_clears_succeeds_on_the_next_attempt(
 ) -> None:
     timeout = configure(sim, fault)
     sim.config.fault_count = 1
-    out, _ = await generate_once(backend(protocol, sim.port, True, RETRY, timeout))
+    out, _ = await timed_generate(backend(protocol, sim.port, True, RETRY, timeout))
 
     assert out.success, out.error_info
     assert out.content == ANSWER
@@ -238,7 +237,7 @@ async def test_a_retried_fault_that_clears_succeeds_on_the_next_attempt(
 @STREAMS
 async def test_retry_after_header_sets_the_wait(sim: RunningSimulator, stream: bool) -> None:
     sim.config.fault, sim.config.fault_count, sim.config.retry_after = "http_429", 1, 1
-    out, elapsed = await generate_once(backend("openai_chat", sim.port, stream, 1, 10.0))
+    out, elapsed = await timed_generate(backend("openai_chat", sim.port, stream, 1, 10.0))
 
     assert out.success, out.error_info
     assert out.attempts == 2
@@ -247,7 +246,7 @@ async def test_retry_after_header_sets_the_wait(sim: RunningSimulator, stream: b
 
 async def test_without_retry_after_the_wait_is_the_backoff(sim: RunningSimulator) -> None:
     sim.config.fault, sim.config.fault_count = "http_429", 1
-    out, elapsed = await generate_once(backend("openai_chat", sim.port, True, 1, 10.0))
+    out, elapsed = await timed_generate(backend("openai_chat", sim.port, True, 1, 10.0))
 
     assert out.success, out.error_info
     assert out.attempts == 2
@@ -269,8 +268,8 @@ def test_backoff_doubles_with_jitter_up_to_the_cap(monkeypatch: pytest.MonkeyPat
 
 async def test_fault_match_selects_requests_by_prompt_text(sim: RunningSimulator) -> None:
     sim.config.fault, sim.config.fault_match = "http_500", "poisoned"
-    ok, _ = await generate_once(backend("tgi", sim.port, True, 0, 10.0), "a clean prompt")
-    bad, _ = await generate_once(backend("tgi", sim.port, True, 0, 10.0), "a poisoned prompt")
+    ok, _ = await timed_generate(backend("tgi", sim.port, True, 0, 10.0), "a clean prompt")
+    bad, _ = await timed_generate(backend("tgi", sim.port, True, 0, 10.0), "a poisoned prompt")
 
     assert ok.success, ok.error_info
     assert bad.success is False

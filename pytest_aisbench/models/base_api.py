@@ -260,38 +260,11 @@ class BuiltinAPIModel(BaseAPIModel):
     default_stream: bool = False
 
     def __init__(
-        self,
-        path: str = "",
-        model: str = "",
-        stream: bool | None = None,
-        max_out_len: int = 4096,
-        retry: int = 2,
-        api_key: str = "",
-        host_ip: str = "localhost",
-        host_port: int = 8080,
-        url: str = "",
-        trust_remote_code: bool = False,
-        generation_kwargs: dict[str, Any] | None = None,
-        meta_template: dict[str, Any] | None = None,
-        enable_ssl: bool = False,
-        verbose: bool = False,
-        **kwargs: Any,
+        self, path: str = "", model: str = "", stream: bool | None = None, **kwargs: Any
     ) -> None:
+        """`BaseAPIModel`'s keyword arguments; ``stream`` defaults to `default_stream`."""
         super().__init__(
-            path=path,
-            stream=self.default_stream if stream is None else stream,
-            max_out_len=max_out_len,
-            retry=retry,
-            api_key=api_key,
-            host_ip=host_ip,
-            host_port=host_port,
-            url=url,
-            trust_remote_code=trust_remote_code,
-            generation_kwargs=generation_kwargs,
-            meta_template=meta_template,
-            enable_ssl=enable_ssl,
-            verbose=verbose,
-            **kwargs,
+            path=path, stream=self.default_stream if stream is None else stream, **kwargs
         )
         self.model = model or (self._get_service_model_path() if self.asks_model_name else "")
         self.url = self._get_url()

@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_aisbench.datasets import get_dataset_config
 from pytest_aisbench.errors import ConfigError, DatasetError
+from pytest_aisbench.tokens import load_tokenizer
 from pytest_aisbench.utils.prompt import PromptType
 
 GSM8K_CHAT = "gsm8k_gen_4_shot_cot_chat_prompt"
@@ -86,7 +87,9 @@ def synthetic_prompts(
             source="synthetic workload",
             key="range_ratio",
         )
-    tokenizer = _load_tokenizer(tokenizer_path) if tokenizer_path is not None else None
+    tokenizer = (
+        load_tokenizer(tokenizer_path, key="tokenizer_path") if tokenizer_path is not None else None
+    )
     rng = random.Random(seed)
     in_low, in_high = _length_range(input_len, range_ratio)
     out_low, out_high = _length_range(output_len, range_ratio)
@@ -138,7 +141,9 @@ def sharegpt_prompts(
         raise DatasetError(f"{file}: no entry has a human turn followed by a gpt reply")
     random.Random(seed).shuffle(usable)
     chosen = usable[:n] if n is not None else usable
-    tokenizer = _load_tokenizer(tokenizer_path) if tokenizer_path is not None else None
+    tokenizer = (
+        load_tokenizer(tokenizer_path, key="tokenizer_path") if tokenizer_path is not None else None
+    )
     items = []
     for prompt, reply in chosen:
         if tokenizer is None:
@@ -198,21 +203,6 @@ def _fit_tokens(
         else:
             text = tokenizer.decode(ids[:target], skip_special_tokens=True)
     return text, len(tokenizer.encode(text, add_special_tokens=False).ids)
-
-
-def _load_tokenizer(path: str | Path) -> Any:
-    """A `tokenizers.Tokenizer` from ``tokenizer.json`` or a folder holding it."""
-    from tokenizers import Tokenizer
-
-    file = Path(path).expanduser()
-    if file.is_dir():
-        file = file / "tokenizer.json"
-    if not file.is_file():
-        raise ConfigError(
-            f"no tokenizer.json at {file}; give a model folder holding tokenizer.json or the file",
-            key="tokenizer_path",
-        )
-    return Tokenizer.from_file(str(file))
 
 
 def _check_positive(value: object, key: str, *, minimum: int) -> None:
