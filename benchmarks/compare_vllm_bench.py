@@ -48,7 +48,7 @@ from vllm_cli import MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON
 from pytest_aisbench.config import load_backend_file
 from pytest_aisbench.engine import run_coroutine
 from pytest_aisbench.models import VLLMCustomAPI, VLLMCustomAPIChat
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.perf.loadgen import LoadProfile, run_load
 from pytest_aisbench.perf.metrics import RequestTiming, format_perf_table, summarize

@@ -16,14 +16,15 @@ import re
 import ssl
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.models.base import BaseModel
-from pytest_aisbench.models.base_api import BaseAPIModel, connection_settings
+from pytest_aisbench.models.local_models.base import BaseModel
+from pytest_aisbench.models.api_models.base_api import BaseAPIModel, service_base_url
+from pytest_aisbench.registry import MODELS
 from pytest_aisbench.secret import Secret
 from pytest_aisbench.transport import DEFAULT_TIMEOUT_S
 
@@ -31,21 +32,28 @@ API_KEY_ENV = "AISBENCH_API_KEY"
 """Read when a backend's ``api_key`` is empty, so keys stay out of files and command lines."""
 
 _NUMBER = (int, float)
-# key -> (allowed types, description of what is allowed, check)
+# key -> (allowed types, description of what is allowed); ranges are in `_in_range`
 _COMMON_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "attr": ((str,), "'service' or 'local'"),
-    "type": ((type,), "a subclass of BaseAPIModel or BaseModel"),
+    "type": ((type, str), "a subclass of BaseAPIModel or BaseModel, or its registered name"),
     "abbr": ((str,), "a name of letters, digits, '_', '-' or '.'"),
     "path": ((str,), "a tokenizer or weights folder that exists, or ''"),
     "max_out_len": ((int,), "an integer >= 1"),
     "batch_size": ((int,), "an integer from 1 to 100000"),
     "generation_kwargs": ((dict,), "a dict passed to the server or model as is"),
     "trust_remote_code": ((bool,), "True or False"),
+    "meta_template": ((dict, type(None)), "a dict with a 'round' list of role dicts, or None"),
+    "pred_postprocessor": ((dict, type(None)), "dict(type=<function>, **its keyword arguments)"),
+    "timeout": (_NUMBER, "seconds a request may wait for the server's next bytes (local: for a batch), > 0"),
+    "run_cfg": ((dict,), "AISBench's dict(num_gpus=..., num_procs=...)"),
 }
 _SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "model": ((str,), "the served model name, or '' to ask GET /v1/models"),
+    "model": ((str,), "the served model name, or '' to ask the server"),
+    "model_name": ((str,), "the served model name (AISBench's Triton key), or '' to ask the server"),
     "stream": ((bool,), "True or False"),
     "request_rate": (_NUMBER, "a number of requests per second from 0 to 64000 (< 0.1: unpaced)"),
+    "use_timestamp": ((bool,), "True or False"),
+    "traffic_cfg": ((dict,), "AISBench's dict(burstiness=..., ramp_up_strategy=..., ...)"),
     "retry": ((int,), "an integer from 0 to 1000 (retries after the first attempt)"),
     "api_key": ((str,), "a string (or '' to read $AISBENCH_API_KEY)"),
     "host_ip": ((str,), "a host name or IP address"),
@@ -53,8 +61,8 @@ _SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "url": ((str,), "'' or a URL starting with http:// or https://"),
     "enable_ssl": ((bool,), "True or False"),
     "verbose": ((bool,), "True or False"),
+    "returns_tool_calls": ((bool,), "True or False"),
     "server": ((dict,), "dict(cmd=[...], env={...}, ready_path='/v1/models', startup_timeout=600)"),
-    "timeout": (_NUMBER, "seconds a request may wait for the server's next bytes, > 0"),
     "verify_ssl": ((bool,), "True (check https certificates) or False (insecure, warned)"),
     "ca_bundle": ((str,), "'' or a PEM file of CA certificates that exists"),
     "http_client": ((str,), "'httpx' (the default) or 'asyncio' (the fast client, for load)"),
@@ -62,11 +70,28 @@ _SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 _LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "max_seq_len": ((int,), "an integer >= 1"),
     "tokenizer_only": ((bool,), "True or False"),
-    "meta_template": ((dict, type(None)), "a dict or None"),
     "sync_rank": ((bool,), "True or False"),
+    "tokenizer_path": ((str, type(None)), "a tokenizer folder, or None to use path"),
+    "tokenizer_kwargs": ((dict,), "a dict for the tokenizer's from_pretrained"),
+    "model_kwargs": ((dict,), "a dict for the model's from_pretrained (or vLLM's LLM)"),
+    "sample_kwargs": ((dict,), "a dict of sampling parameters"),
+    "vision_kwargs": ((dict,), "a dict of image processing settings (min_pixels, max_pixels)"),
+    "stop_words": ((list, tuple), "a list of strings that end generation"),
+    "pad_token_id": ((int, type(None)), "a token id, or None"),
+    "mode": ((str,), "'none' or 'mid' (how a too-long prompt is cut)"),
+    "peft_path": ((str, type(None)), "a PEFT adapter folder, or None"),
+    "batch_padding": ((bool,), "True or False"),
 }
 ALL_KEYS = {**_COMMON_KEYS, **_SERVICE_KEYS, **_LOCAL_KEYS}
 HTTP_CLIENTS = ("httpx", "asyncio")
+NO_EFFECT_KEYS = {
+    "use_timestamp": "requests are paced by request_rate; trace timestamps are not replayed",
+    "traffic_cfg": "load shapes are aisbench_perf.run() arguments (burstiness, ramp_up, ...)",
+    "run_cfg": "one process per xdist worker (-n N); no torchrun",
+    "batch_padding": "no local backend here pads batches",
+    "returns_tool_calls": "tool calls are not evaluated",
+}
+"""AISBench keys accepted with their meaning that change nothing here, and why."""
 _PLUGIN_KEYS = {
     "attr",
     "type",
@@ -78,6 +103,11 @@ _PLUGIN_KEYS = {
     "verify_ssl",
     "ca_bundle",
     "http_client",
+    "pred_postprocessor",
+    "use_timestamp",
+    "traffic_cfg",
+    "run_cfg",
+    "returns_tool_calls",
 }
 """Keys the plugin consumes itself; the rest go to the backend class's constructor."""
 _ABBR = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -94,6 +124,17 @@ class ServerConfig:
     ready_path: str = "/v1/models"
     startup_timeout: float = 600.0
     cwd: str | None = None
+
+
+@dataclass(frozen=True)
+class Postprocessor:
+    """A backend's ``pred_postprocessor``: applied to a prediction before answer extraction."""
+
+    func: Callable[..., Any]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, text: str) -> Any:
+        return self.func(text, **self.kwargs)
 
 
 @dataclass(frozen=True)
@@ -115,35 +156,61 @@ class ModelConfig:
     """False, True, or the path of a CA bundle that https certificates are checked against."""
     http_client: str | None = None
     """The backend key ``http_client``; None leaves the class's own default (``httpx``)."""
+    pred_postprocessor: Postprocessor | None = None
+    plugin_keys: dict[str, Any] = field(default_factory=dict)
+    """The plugin's own keys as given, set as attributes too (AISBench code may read them)."""
 
     @property
     def base_url(self) -> str:
         """Where the service listens, from ``url`` or ``host_ip``/``host_port``."""
-        url = str(self.settings.get("url") or "")
-        if url:
-            return url.rstrip("/")
-        host = str(self.settings.get("host_ip", "localhost"))
-        host = f"[{host}]" if ":" in host else host
-        scheme = "https" if self.settings.get("enable_ssl") else "http"
-        return f"{scheme}://{host}:{self.settings.get('host_port', 8080)}"
+        get = self.settings.get
+        url = service_base_url(
+            str(get("url") or ""),
+            str(get("host_ip", "localhost")),
+            int(get("host_port", 8080)),
+            bool(get("enable_ssl")),
+        )
+        return url.rstrip("/")
 
-    def build(self) -> BaseModel:
-        """Instantiate the backend class with the keys its constructor accepts."""
+    @property
+    def no_effect_keys(self) -> list[str]:
+        """The AISBench keys of this entry that change nothing here (`NO_EFFECT_KEYS`)."""
+        given = {**self.settings, **self.plugin_keys}
+        return [key for key in NO_EFFECT_KEYS if key in given]
+
+    def build(self, transport: Any = None) -> BaseModel:
+        """The backend object, built in one place.
+
+        Every key is set as an attribute before the class's ``__init__`` runs, so its first
+        line can read any of them; the keys its signature takes are also passed to it. An
+        empty ``model`` (``model_name``) is resolved first, with the class's own
+        `_get_service_model_path`, so ``__init__`` never waits on the network. `transport`
+        replaces the HTTP client (tests hand a mock one here).
+        """
         params = inspect.signature(self.cls.__init__).parameters
         takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         kwargs = {k: v for k, v in self.settings.items() if takes_any or k in params}
-        if takes_any:
-            kwargs["abbr"] = self.abbr
-        with connection_settings(self.timeout_s, self.tls_verify):
-            instance = self.cls(**kwargs)  # its __init__ may already ask the server
-        instance.abbr = self.abbr
+        instance = self.cls.__new__(self.cls)
+        preset: dict[str, Any] = {**self.plugin_keys, **self.settings, "abbr": self.abbr}
         if isinstance(instance, BaseAPIModel):
-            instance.timeout_s = self.timeout_s
-            instance.tls_verify = self.tls_verify
+            preset.update(
+                timeout_s=self.timeout_s,
+                tls_verify=self.tls_verify,
+                max_connections=self.batch_size,
+                transport=transport,
+                base_url=self.base_url + "/",
+            )
             if self.http_client is not None:
-                instance.http_client = self.http_client
-        if "model" not in kwargs and self.settings.get("model"):
-            instance.model = self.settings["model"]  # type: ignore[attr-defined]
+                preset["http_client"] = self.http_client
+        vars(instance).update(preset)
+        if isinstance(instance, BaseAPIModel) and self.cls.asks_model_name:
+            for key in ("model", "model_name"):
+                if key in self.settings and not self.settings[key]:
+                    name = instance._get_service_model_path()
+                    setattr(instance, key, name)
+                    if key in kwargs:
+                        kwargs[key] = name
+        instance.__init__(**kwargs)  # type: ignore[misc]
         return instance
 
     def __repr__(self) -> str:
@@ -167,7 +234,28 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def backend_names(dirs: Iterable[Path]) -> dict[str, Path]:
-    """Every backend file by name; the first folder that has a name wins."""
+    """Every backend file by name; the first folder that has a name wins.
+
+    A file that does not assign ``models`` at its top level is a library module (a backend
+    class that configs beside it import): it is not a backend of its own.
+    """
+    return {name: file for name, file in _python_files(dirs).items() if _defines_models(file)}
+
+
+def find_backend(name: str, dirs: Sequence[Path]) -> Path:
+    """The file of backend `name`; an unknown name lists the known ones and where it looked."""
+    files = _python_files(dirs)
+    if name in files:
+        return files[name]  # a library module selected by name fails when loaded, saying why
+    known = backend_names(dirs)
+    where = ", ".join(str(d) for d in dirs)
+    raise ConfigError(
+        f"unknown backend {name!r}; known backends: {', '.join(sorted(known)) or '(none)'} "
+        f"(looked in {where})"
+    )
+
+
+def _python_files(dirs: Iterable[Path]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for folder in dirs:
         for file in sorted(folder.glob("*.py")) if folder.is_dir() else ():
@@ -176,16 +264,24 @@ def backend_names(dirs: Iterable[Path]) -> dict[str, Path]:
     return found
 
 
-def find_backend(name: str, dirs: Sequence[Path]) -> Path:
-    """The file of backend `name`; an unknown name lists the known ones and where it looked."""
-    known = backend_names(dirs)
-    if name in known:
-        return known[name]
-    where = ", ".join(str(d) for d in dirs)
-    raise ConfigError(
-        f"unknown backend {name!r}; known backends: {', '.join(sorted(known)) or '(none)'} "
-        f"(looked in {where})"
-    )
+def _defines_models(file: Path) -> bool:
+    """Whether `file` assigns ``models`` at its top level; one that does not parse counts as a
+    backend, so that selecting it shows its syntax error."""
+    try:
+        tree = ast.parse(file.read_bytes(), filename=str(file))
+    except (SyntaxError, ValueError, OSError):
+        return True
+    for node in tree.body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, (ast.AnnAssign, ast.AugAssign))
+            else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == "models" for t in targets):
+            return True
+    return False
 
 
 def load_backend_file(file: Path, overrides: Sequence[tuple[str, Any]] = ()) -> list[ModelConfig]:
@@ -194,7 +290,11 @@ def load_backend_file(file: Path, overrides: Sequence[tuple[str, Any]] = ()) -> 
     models = namespace.get("models")
     source = str(file)
     if not isinstance(models, list) or not models:
-        raise ConfigError("must define a non-empty list `models = [dict(...)]`", source=source)
+        raise ConfigError(
+            "must define a non-empty list `models = [dict(...)]` (a file without one is a "
+            "library module that backend files beside it may import, not a backend)",
+            source=source,
+        )
     configs = []
     for position, entry in enumerate(models):
         if not isinstance(entry, dict):
@@ -206,7 +306,11 @@ def load_backend_file(file: Path, overrides: Sequence[tuple[str, Any]] = ()) -> 
 
 
 def _exec_backend_file(file: Path) -> dict[str, Any]:
-    """Run a backend file as a module; its errors show the user's own lines only."""
+    """Run a backend file as a module; its errors show the user's own lines only.
+
+    The file's folder joins ``sys.path`` (at the end, so it never shadows an installed
+    module): a config may import the class module that sits beside it.
+    """
     digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:10]
     module_name = f"pytest_aisbench_backend_{file.stem}_{digest}"
     spec = importlib.util.spec_from_file_location(module_name, file)
@@ -214,11 +318,18 @@ def _exec_backend_file(file: Path) -> dict[str, Any]:
         raise ConfigError("cannot be loaded as a Python file", source=str(file))
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
+    folder = str(file.parent.resolve())
+    if folder not in sys.path:
+        sys.path.append(folder)  # a config may import the class module beside it
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
         del sys.modules[module_name]
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(file)]
+        frames = [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if Path(f.filename).parent == file.parent  # the file and the modules beside it
+        ]
         where = "".join(traceback.format_list(frames[-3:]))
         raise ConfigError(
             f"failed to import:\n{where}{type(exc).__name__}: {exc}", source=str(file)
@@ -247,11 +358,7 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
             raise ConfigError(
                 f"invalid value {_shown(key, value)}; expected {what}", source=source, key=key
             )
-    cls = entry["type"]
-    if not issubclass(cls, BaseModel):
-        raise ConfigError(
-            f"{cls.__name__} is not a BaseModel or BaseAPIModel subclass", source=source, key="type"
-        )
+    cls = _backend_class(entry["type"], source)
     if (attr == "service") != issubclass(cls, BaseAPIModel):
         raise ConfigError(
             f"attr={attr!r} does not match {cls.__name__}: service backends "
@@ -274,7 +381,37 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
         timeout_s=float(entry.get("timeout", DEFAULT_TIMEOUT_S)),
         tls_verify=_tls_verify(entry),
         http_client=entry.get("http_client"),
+        pred_postprocessor=_postprocessor(entry.get("pred_postprocessor"), source),
+        plugin_keys={k: v for k, v in entry.items() if k in _PLUGIN_KEYS - {"attr", "type"}},
     )
+
+
+def _backend_class(value: type | str, source: str) -> type[BaseModel]:
+    """The class of ``type``: given, or its name in the `MODELS` registry."""
+    try:
+        cls = MODELS.get(value) if isinstance(value, str) else value
+    except ConfigError as exc:
+        raise ConfigError(str(exc), source=source, key="type") from None
+    if not issubclass(cls, BaseModel):
+        raise ConfigError(
+            f"{cls.__name__} is not a BaseModel or BaseAPIModel subclass", source=source, key="type"
+        )
+    return cls
+
+
+def _postprocessor(raw: dict[str, Any] | None, source: str) -> Postprocessor | None:
+    if raw is None:
+        return None
+    kwargs = dict(raw)
+    func = kwargs.pop("type", None)
+    if not callable(func):
+        raise ConfigError(
+            f"invalid value {raw!r}; expected dict(type=<a function of the prediction text>, "
+            "**its keyword arguments), e.g. dict(type=extract_non_reasoning_content)",
+            source=source,
+            key="pred_postprocessor",
+        )
+    return Postprocessor(func, kwargs)
 
 
 def _in_range(key: str, value: Any, entry: dict[str, Any]) -> bool:
@@ -290,6 +427,8 @@ def _in_range(key: str, value: Any, entry: dict[str, Any]) -> bool:
         "host_port": lambda v: 1 <= v <= 65535,
         "url": lambda v: not v or re.match(r"^https?://[^/\s]+", v) is not None,
         "max_seq_len": lambda v: v >= 1,
+        "mode": lambda v: v in ("none", "mid"),
+        "stop_words": lambda v: all(isinstance(w, str) for w in v),
         "timeout": lambda v: v > 0,
         "http_client": lambda v: v in HTTP_CLIENTS,
         "ca_bundle": lambda v: not v or _is_ca_bundle(Path(v).expanduser()),

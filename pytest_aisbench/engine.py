@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
 from pytest_aisbench.datasets.base import Sample
-from pytest_aisbench.models.base import BaseModel
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.local_models.base import BaseModel
+from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.scoring import score
@@ -178,45 +178,51 @@ class ModelRunner:
             self._token_counter = TokenCounter(path)
         fill_output_tokens(output, self._token_counter)
 
-    async def request(self, prompt: Any, max_out_len: int) -> RequestOutput:
+    async def request(self, prompt: Any, max_out_len: int, data_id: int = -1) -> RequestOutput:
         """One service request: wait for its slot, then for room under ``batch_size``."""
         scheduled = self.pacer.reserve()
         await sleep_until(scheduled)
         async with self.semaphore:
             if self.breaker.reason:
                 return RequestOutput(success=False, error_info=self.breaker.reason, input=prompt)
-            output = RequestOutput(scheduled_time_ns=scheduled)
+            output = RequestOutput(scheduled_time_ns=scheduled, data_id=data_id)
             model = await self.instance()
             assert isinstance(model, BaseAPIModel)
-            await model.generate(prompt, max_out_len, output)
+            await model.generate(model.parse_template(prompt, mode="gen"), max_out_len, output)
             self.breaker.record(output, self.config.abbr)
             return output
 
     async def generate_local(self, prompts: list[Any], max_out_len: int) -> list[RequestOutput]:
-        """One batch through a local model's ``generate``, in a thread, one batch at a time."""
+        """One batch through a local model's ``generate``, in a thread, one batch at a time.
+
+        Every prompt gets an output: a batch that raises, hangs past the backend's timeout or
+        returns the wrong number of answers fails each of its samples with the reason; a
+        non-string answer fails its own sample.
+        """
         if self._local_lock is None:
             self._local_lock = asyncio.Lock()
         model = await self.instance()
+        inputs = [model.parse_template(prompt, mode="gen") for prompt in prompts]
         async with self._local_lock:
             sent = time.perf_counter_ns()
-            texts = await asyncio.to_thread(model.generate, prompts, max_out_len)
+            call = asyncio.to_thread(model.generate, inputs, max_out_len)
+            try:
+                texts = await asyncio.wait_for(call, self.config.timeout_s)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"{type(model).__name__}.generate gave no result within "
+                    f"{self.config.timeout_s:g} s (backend key timeout)"
+                ) from None
             arrived = time.perf_counter_ns()
-        if not isinstance(texts, list) or len(texts) != len(prompts):
+        if not isinstance(texts, (list, tuple)) or len(texts) != len(prompts):
+            count = f"{len(texts)} items" if isinstance(texts, (list, tuple)) else "no list"
             raise ValueError(
-                f"{type(model).__name__}.generate returned {type(texts).__name__} of "
-                f"{len(texts) if isinstance(texts, list) else '?'} items for {len(prompts)} inputs"
+                f"{type(model).__name__}.generate returned {type(texts).__name__} ({count}) for "
+                f"{len(prompts)} inputs; it must return one string per input"
             )
         return [
-            RequestOutput(
-                success=True,
-                content=str(text),
-                input=prompt,
-                send_time_ns=sent,
-                event_times_ns=[arrived],
-                content_times_ns=[arrived],
-                attempts=1,
-            )
-            for prompt, text in zip(prompts, texts, strict=True)
+            _local_output(prompt, text, sent, arrived, type(model).__name__)
+            for prompt, text in zip(inputs, texts, strict=True)
         ]
 
     async def aclose(self) -> None:
@@ -287,6 +293,26 @@ class Engine:
         self._loop = None
 
 
+def _local_output(prompt: Any, text: Any, sent: int, arrived: int, name: str) -> RequestOutput:
+    """The output of one local answer; a non-string answer is that sample's error."""
+    if not isinstance(text, str):
+        return RequestOutput(
+            success=False,
+            input=prompt,
+            attempts=1,
+            error_info=f"{name}.generate returned {type(text).__name__}, not str: {text!r:.200}",
+        )
+    return RequestOutput(
+        success=True,
+        content=text,
+        input=prompt,
+        send_time_ns=sent,
+        event_times_ns=[arrived],
+        content_times_ns=[arrived],
+        attempts=1,
+    )
+
+
 async def _run_batch(
     runner: ModelRunner,
     dataset: DatasetConfig,
@@ -296,18 +322,28 @@ async def _run_batch(
     """Run every sample's request; each future gets a record, whatever happens."""
     max_out_len = runner.max_out_len or dataset.max_out_len or 4096
     abbr = runner.config.abbr
+    postprocess = runner.config.pred_postprocessor
 
     def settle(sample: Sample, output: RequestOutput) -> None:
-        runner.count_tokens(output)
-        futures[sample.index].set_result(score(abbr, dataset, sample, output, None))
+        """Score a finished output; a failure here (token counting) is the sample's error."""
+        future = futures[sample.index]
+        if future.done():
+            return
+        try:
+            runner.count_tokens(output)
+            future.set_result(score(abbr, dataset, sample, output, None, postprocess))
+        except Exception as exc:
+            settle_error(sample, f"cannot score the answer: {type(exc).__name__}: {exc}")
 
     def settle_error(sample: Sample, message: str) -> None:
         output = RequestOutput(success=False, error_info=message, input=sample.prompt)
-        futures[sample.index].set_result(score(abbr, dataset, sample, output, None))
+        future = futures[sample.index]
+        if not future.done():
+            future.set_result(score(abbr, dataset, sample, output, None))
 
     async def one(sample: Sample) -> None:
         try:
-            settle(sample, await runner.request(sample.prompt, max_out_len))
+            settle(sample, await runner.request(sample.prompt, max_out_len, sample.index))
         except asyncio.CancelledError:
             settle_error(sample, "cancelled: the session ended before the request finished")
             raise
@@ -323,15 +359,20 @@ async def _run_batch(
             raise
         except Exception as exc:
             for sample in chunk:
-                settle_error(sample, f"generate failed: {exc!r}")
+                settle_error(sample, f"generate failed: {type(exc).__name__}: {exc}")
             return
         for sample, output in zip(chunk, outputs, strict=True):
+            output.data_id = sample.index
             settle(sample, output)
 
-    if runner.config.attr == "service":
-        await asyncio.gather(*(one(s) for s in samples))
-    else:
-        size = runner.config.batch_size
-        await asyncio.gather(
-            *(local_batch(samples[i : i + size]) for i in range(0, len(samples), size))
-        )
+    try:
+        if runner.config.attr == "service":
+            await asyncio.gather(*(one(s) for s in samples))
+        else:
+            size = runner.config.batch_size
+            await asyncio.gather(
+                *(local_batch(samples[i : i + size]) for i in range(0, len(samples), size))
+            )
+    finally:
+        for sample in samples:  # whatever escaped above, no item waits forever
+            settle_error(sample, "internal error: the sample's request ended without a result")

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from pytest_aisbench.datasets.base import DatasetConfig, Sample
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.records import Outcome, SampleRecord
@@ -33,9 +36,15 @@ def score(
     sample: Sample,
     output: RequestOutput,
     min_accuracy: float | None,
+    postprocess: Callable[[str], Any] | None = None,
 ) -> SampleRecord:
-    """The record of one finished request."""
-    extracted = dataset.extract(output.content) if output.success else None
+    """The record of one finished request.
+
+    `postprocess` (the backend's ``pred_postprocessor``) turns the prediction into the text the
+    answer is extracted from; the record keeps the prediction as it came.
+    """
+    text = output.content if postprocess is None else str(postprocess(output.content))
+    extracted = dataset.extract(text) if output.success else None
     times = output.content_times_ns
     start = output.send_time_ns
     return SampleRecord(

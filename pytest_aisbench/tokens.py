@@ -14,15 +14,23 @@ if TYPE_CHECKING:
 class TokenCounter:
     """Counts tokens with a HuggingFace ``tokenizer.json`` (the `tokenizers` library, no torch).
 
-    `path` is a model folder holding ``tokenizer.json`` or the file itself.
+    `path` is a model folder holding ``tokenizer.json`` or the file itself; `key` is the
+    setting that gave it, named in errors.
     """
 
-    def __init__(self, path: str) -> None:
-        self._tokenizer = load_tokenizer(path, key="path")
+    def __init__(self, path: str, key: str = "path") -> None:
+        self._tokenizer = load_tokenizer(path, key=key)
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of `text`, without special tokens (what a model generates)."""
+        return list(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def decode(self, ids: list[int]) -> str:
+        return str(self._tokenizer.decode(ids))
 
     def count(self, text: str) -> int:
-        """Tokens in `text`, without special tokens (what the model generated)."""
-        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        """Tokens in `text`, without special tokens."""
+        return len(self.encode(text))
 
 
 def fill_output_tokens(output: RequestOutput, counter: TokenCounter | None) -> None:
@@ -32,7 +40,10 @@ def fill_output_tokens(output: RequestOutput, counter: TokenCounter | None) -> N
     in usage); without one, the number of text-bearing stream events. Runs after a request, never
     in the hot path; ``token_source`` says which count was used.
     """
-    if not output.success or output.output_tokens is not None:
+    if not output.success:
+        return
+    if output.output_tokens is not None:
+        output.token_source = output.token_source or "usage"  # a backend read the server's count
         return
     if counter is not None:
         output.output_tokens = counter.count(output.reasoning_content) + counter.count(
@@ -49,6 +60,8 @@ def load_tokenizer(path: str | Path, key: str) -> Any:
     setting that gave `path` in the error."""
     from tokenizers import Tokenizer
 
+    if not str(path):
+        raise ConfigError("no tokenizer: set it to a model folder holding tokenizer.json", key=key)
     file = Path(path).expanduser()
     if file.is_dir():
         file = file / "tokenizer.json"

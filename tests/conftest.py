@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets.gsm8k import gold_reply
-from pytest_aisbench.models import BaseAPIModel, RequestOutput
+from pytest_aisbench.models import BaseAPIModel, BaseModel, RequestOutput
 from pytest_aisbench.report import read_report
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
 
@@ -20,6 +21,13 @@ DATASETS_DIR = Path(
 ).resolve()
 TEST_BACKENDS = REPO / "tests" / "backends"
 SUITE = REPO / "suites" / "accuracy" / "test_gsm8k.py"
+
+
+def build_backend(cls: type[BaseModel], transport: Any = None, **keys: Any) -> Any:
+    """A backend built as the plugin builds it: validated keys through `ModelConfig.build`."""
+    attr = "service" if issubclass(cls, BaseAPIModel) else "local"
+    entry = {"attr": attr, "type": cls, "abbr": "test", **keys}
+    return validate_model(entry, "<test>").build(transport=transport)
 
 
 @pytest.fixture(autouse=True)

@@ -116,7 +116,7 @@ def test_a_backend_file_with_a_syntax_error_names_its_line(suite: pytest.Pyteste
 def test_a_backend_file_without_models_says_what_it_must_define(suite: pytest.Pytester) -> None:
     file = write_backend(suite, "model = []\n")
     assert_usage_error(
-        run_backend(suite, file), f"*{file}: must define a non-empty list `models = [[]dict(...)]`"
+        run_backend(suite, file), f"*{file}: must define a non-empty list `models = [[]dict(...)]`*"
     )
 
 

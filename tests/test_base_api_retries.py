@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-import pytest_aisbench.models.base_api as base_api
+import pytest_aisbench.models.api_models.base_api as base_api
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.models.vllm_api import VLLMCustomAPI, VLLMCustomAPIChat
+from pytest_aisbench.models.api_models.vllm_custom_api import VLLMCustomAPI
+from pytest_aisbench.models.api_models.vllm_custom_api_chat import VLLMCustomAPIChat
 from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptType
 
@@ -77,7 +78,7 @@ def chat(server: Server | None = None, **kwargs: Any) -> VLLMCustomAPIChat:
     """A chat backend (no /v1/models lookup) whose network is `server`."""
     model = VLLMCustomAPIChat(model="m", **kwargs)
     if server is not None:
-        model._transport = HttpTransport(
+        model.transport = HttpTransport(
             max_connections=1,
             headers=model._auth_headers(),
             transport=httpx.MockTransport(server),
@@ -268,7 +269,7 @@ async def test_timeout_is_retried_then_reported() -> None:
         raise httpx.ReadTimeout("timed out", request=request)
 
     model = chat(retry=1)
-    model._transport = HttpTransport(max_connections=1, transport=httpx.MockTransport(handler))
+    model.transport = HttpTransport(max_connections=1, transport=httpx.MockTransport(handler))
     out = await generate_once(model)
 
     assert out.success is False
@@ -349,7 +350,7 @@ async def test_get_request_body_raising_is_an_error_outcome() -> None:
 
     server = Server(ok(False))
     model = Broken(model="m", retry=2)
-    model._transport = HttpTransport(max_connections=1, transport=httpx.MockTransport(server))
+    model.transport = HttpTransport(max_connections=1, transport=httpx.MockTransport(server))
     out = await generate_once(model)
 
     assert out.success is False

@@ -15,7 +15,7 @@ import pytest
 from conftest import DATASETS_DIR, PROTOCOL_ANSWER, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine import Engine
-from pytest_aisbench.models.mindie_api import MindieStreamApi
+from pytest_aisbench.models.api_models.mindie_stream_api import MindieStreamApi
 from pytest_aisbench.simulator import (
     RunningSimulator,
     SimulatorConfig,
@@ -178,7 +178,7 @@ async def test_final_generated_text_replaces_the_token_texts() -> None:
 
     body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
     model = MindieStreamApi(stream=True, retry=0)
-    model._transport = HttpTransport(
+    model.transport = HttpTransport(
         max_connections=1,
         headers={},
         transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)),

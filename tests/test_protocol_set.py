@@ -26,7 +26,7 @@ import pytest
 from conftest import PROTOCOL_ANSWER
 from pytest_aisbench.config import ModelConfig, load_backend_file
 from pytest_aisbench.engine import ModelRunner
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.simulator import RunningSimulator
 from pytest_aisbench.transport import HttpTransport
@@ -165,12 +165,9 @@ async def run(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RequestOutput:
     """One request through the backend, then the plugin's token fallback."""
-    model = config.build()
+    mock = HttpTransport(max_connections=1, transport=transport) if transport else None
+    model = config.build(transport=mock)
     assert isinstance(model, BaseAPIModel)
-    if transport is not None:
-        model._transport = HttpTransport(
-            max_connections=1, headers=model._auth_headers(), transport=transport
-        )
     output = RequestOutput()
     try:
         await model.generate(prompt, max_out_len, output)

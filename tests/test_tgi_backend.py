@@ -18,7 +18,7 @@ from conftest import PROTOCOL_ANSWER, generate_once
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets.gsm8k import gold_reply
 from pytest_aisbench.engine import Engine
-from pytest_aisbench.models.tgi_api import TGICustomAPI
+from pytest_aisbench.models.api_models.tgi_api import TGICustomAPI
 from pytest_aisbench.simulator import (
     RunningSimulator,
 )
@@ -167,7 +167,7 @@ async def test_special_eos_token_text_is_skipped() -> None:
     stream = b"".join(b"data:" + json.dumps(e).encode() + b"\n\n" for e in events)
     model = TGICustomAPI(stream=True, retry=0)
 
-    model._transport = HttpTransport(
+    model.transport = HttpTransport(
         max_connections=1,
         headers={},
         transport=httpx.MockTransport(lambda request: httpx.Response(200, content=stream)),
@@ -200,7 +200,7 @@ async def test_stream_cut_before_the_last_event_is_an_error() -> None:
     stream = b"data:" + json.dumps(event).encode() + b"\n\n"
 
     model = TGICustomAPI(stream=True, retry=0)
-    model._transport = HttpTransport(
+    model.transport = HttpTransport(
         max_connections=1,
         headers={},
         transport=httpx.MockTransport(lambda request: httpx.Response(200, content=stream)),

@@ -22,7 +22,7 @@ from conftest import DATASETS_DIR, REPO
 from pytest_aisbench.config import ModelConfig, backend_names, load_backend_file
 from pytest_aisbench.engine import Engine
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
@@ -246,13 +246,13 @@ def test_the_api_key_goes_only_to_the_configured_base_url(
     simulator.config.api_key = secret
     simulator.config.text = SAMPLE0_ANSWER
     discovery: list[tuple[str, dict[str, Any]]] = []
-    real_get = httpx.get
+    real_request = httpx.request
 
-    def recording_get(url: str, **kwargs: Any) -> httpx.Response:
+    def recording_request(method: str, url: str, **kwargs: Any) -> httpx.Response:
         discovery.append((url, kwargs))
-        return real_get(url, **kwargs)
+        return real_request(method, url, **kwargs)
 
-    monkeypatch.setattr(httpx, "get", recording_get)
+    monkeypatch.setattr(httpx, "request", recording_request)
     (config,) = load_backend_file(
         BACKENDS / "vllm_chat.py",
         [("url", simulator.url), ("model", ""), ("retry", 0), ("api_key", secret)],

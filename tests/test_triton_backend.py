@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import DATASETS_DIR, PROTOCOL_ANSWER, generate_once, gold_responder
+from conftest import DATASETS_DIR, PROTOCOL_ANSWER, build_backend, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine import Engine
 from pytest_aisbench.errors import ResponseError
-from pytest_aisbench.models.triton_api import TritonCustomAPI
+from pytest_aisbench.models.api_models.triton_api import TritonCustomAPI
 from pytest_aisbench.simulator import (
     RunningSimulator,
     SimulatorConfig,
@@ -34,11 +34,14 @@ STREAMS = pytest.mark.parametrize("stream", [False, True], ids=["text", "stream"
 def backend(sim: RunningSimulator, **kwargs: Any) -> TritonCustomAPI:
     kwargs.setdefault("model", "sim-model")
     kwargs.setdefault("retry", 0)
-    return TritonCustomAPI(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
+    model: TritonCustomAPI = build_backend(
+        TritonCustomAPI, host_ip="127.0.0.1", host_port=sim.port, **kwargs
+    )
+    return model
 
 
 def use_mock(model: TritonCustomAPI, handler: Callable[[httpx.Request], Any]) -> None:
-    model._transport = HttpTransport(
+    model.transport = HttpTransport(
         max_connections=1, headers=model._auth_headers(), transport=httpx.MockTransport(handler)
     )
 
@@ -164,13 +167,13 @@ async def test_empty_model_is_the_first_ready_model_of_the_index(sim: RunningSim
 def test_index_without_a_ready_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     listed = [{"name": "m", "version": "1", "state": "UNAVAILABLE"}]
 
-    def post(url: str, **kwargs: Any) -> httpx.Response:
-        assert url == "http://127.0.0.1:1/v2/repository/index"
+    def request(method: str, url: str, **kwargs: Any) -> httpx.Response:
+        assert (method, url) == ("POST", "http://127.0.0.1:1/v2/repository/index")
         return httpx.Response(200, json=listed)
 
-    monkeypatch.setattr(httpx, "post", post)
+    monkeypatch.setattr(httpx, "request", request)
     with pytest.raises(ResponseError, match="listed no READY model"):
-        TritonCustomAPI(host_ip="127.0.0.1", host_port=1)
+        build_backend(TritonCustomAPI, host_ip="127.0.0.1", host_port=1, model="")
 
 
 # -- 3. errors --------------------------------------------------------------------------------

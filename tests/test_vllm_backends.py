@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import PROTOCOL_ANSWER, generate_once
+from conftest import PROTOCOL_ANSWER, build_backend, generate_once
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine import ModelRunner
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.models.vllm_api import VLLMCustomAPI, VLLMCustomAPIChat
+from pytest_aisbench.models.api_models.vllm_custom_api import VLLMCustomAPI
+from pytest_aisbench.models.api_models.vllm_custom_api_chat import VLLMCustomAPIChat
 from pytest_aisbench.simulator import RunningSimulator
 from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptList
@@ -52,12 +53,13 @@ BACKENDS = [VLLMCustomAPIChat, VLLMCustomAPI]
 def backend(cls: Backend, sim: RunningSimulator, **kwargs: Any) -> VLLMCustomAPI:
     kwargs.setdefault("model", "sim-model")
     kwargs.setdefault("retry", 0)
-    return cls(host_ip="127.0.0.1", host_port=sim.port, **kwargs)
+    model: VLLMCustomAPI = build_backend(cls, host_ip="127.0.0.1", host_port=sim.port, **kwargs)
+    return model
 
 
 def use_mock(model: VLLMCustomAPI, handler: Callable[[httpx.Request], Any]) -> None:
     """Replace the model's network with `handler`."""
-    model._transport = HttpTransport(
+    model.transport = HttpTransport(
         max_connections=1, headers=model._auth_headers(), transport=httpx.MockTransport(handler)
     )
 

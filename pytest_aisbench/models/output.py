@@ -25,12 +25,33 @@ class Output:
     input: Any = None
     uuid: str = field(default_factory=lambda: _uuid.uuid4().hex)
     turn_id: int = 0
+    data_id: int = -1
+    """The sample's index in its dataset (-1 outside a dataset run, e.g. perf)."""
     extra_perf_data: dict[str, Any] = field(default_factory=dict)
     extra_details_data: dict[str, Any] = field(default_factory=dict)
 
     def get_prediction(self) -> str:
         """The answer text; reasoning is kept apart in ``reasoning_content``."""
         return self.content
+
+    # AISBench's hooks for extra per-response data; backends may call them, they keep nothing.
+    def update_extra_perf_data_from_stream_response(self, stream_response: Any) -> None:
+        """No-op: per-event times are taken by the transport."""
+
+    def update_extra_perf_data_from_text_response(self, text_response: Any) -> None:
+        """No-op: per-event times are taken by the transport."""
+
+    def update_extra_details_data_from_stream_response(self, stream_response: Any) -> None:
+        """No-op: the request body and the answer are already in the record."""
+
+    def update_extra_details_data_from_text_response(self, text_response: Any) -> None:
+        """No-op: the request body and the answer are already in the record."""
+
+    async def record_time_point(self) -> None:
+        """No-op: the transport stamps each event when its bytes arrive."""
+
+    async def clear_time_points(self) -> None:
+        """No-op: a retry resets the times itself."""
 
 
 @dataclass

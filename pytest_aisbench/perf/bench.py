@@ -16,8 +16,8 @@ from typing import Any
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine import run_coroutine
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.models.base_api import BaseAPIModel
-from pytest_aisbench.models.vllm_api import VLLMCustomAPI
+from pytest_aisbench.models.api_models.base_api import BaseAPIModel
+from pytest_aisbench.models.api_models.vllm_custom_api import VLLMCustomAPI
 from pytest_aisbench.perf.loadgen import LoadProfile, RampUp, run_load
 from pytest_aisbench.perf.metrics import PerfResult, RequestTiming, format_perf_table, summarize
 from pytest_aisbench.perf.slo import Slo, SloVerdict, evaluate_slos

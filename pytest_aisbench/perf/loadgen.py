@@ -21,7 +21,7 @@ from typing import Literal
 
 from pytest_aisbench.engine import MIN_PACED_RATE
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.models.base_api import BaseAPIModel
+from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.perf.workloads import WorkloadItem
 from pytest_aisbench.utils.prompt import PromptType

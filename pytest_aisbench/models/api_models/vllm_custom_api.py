@@ -1,4 +1,4 @@
-"""vLLM and any OpenAI-compatible server: chat (`VLLMCustomAPIChat`), completions (`VLLMCustomAPI`).
+"""vLLM and any OpenAI-compatible server, completions: `VLLMCustomAPI` (chat: `vllm_custom_api_chat`).
 
 Protocol facts relied on (OpenAI API reference; vLLM 0.32 and llama.cpp captured on this machine):
 - chat: ``POST /v1/chat/completions`` with ``messages``; text in ``choices[0].message.content``,
@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pytest_aisbench.errors import ResponseError
-from pytest_aisbench.models.base_api import BuiltinAPIModel
+from pytest_aisbench.models.api_models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.utils.prompt import PromptType, prompt_to_messages, prompt_to_text
+from pytest_aisbench.registry import MODELS
+from pytest_aisbench.utils.prompt import PromptType, prompt_to_text
 
 
+@MODELS.register_module()
 class VLLMCustomAPI(BuiltinAPIModel):
     """OpenAI completions (``/v1/completions``); a chat prompt is sent as its joined text."""
 
@@ -68,20 +70,6 @@ class VLLMCustomAPI(BuiltinAPIModel):
         output.content += choice.get("text") or ""
 
 
-class VLLMCustomAPIChat(VLLMCustomAPI):
-    """OpenAI chat completions (``/v1/chat/completions``); reasoning is kept apart."""
-
-    endpoint = "v1/chat/completions"
-
-    def _prompt_fields(self, input: PromptType) -> dict[str, Any]:
-        return {"messages": prompt_to_messages(input)}
-
-    def _read_choice_text(self, choice: dict[str, Any], output: RequestOutput, whole: bool) -> None:
-        part = choice.get("message" if whole else "delta") or {}
-        output.content += part.get("content") or ""
-        output.reasoning_content += part.get("reasoning_content") or part.get("reasoning") or ""
-
-
 def _raise_for_error(data: dict[str, Any]) -> None:
     """A 2xx body or event that reports an error is that error, not an empty answer."""
     if isinstance(data, dict) and "error" in data and not data.get("choices"):
@@ -96,3 +84,14 @@ def _read_usage(data: dict[str, Any], output: RequestOutput) -> None:
         output.input_tokens = usage.get("prompt_tokens", output.input_tokens)
         output.output_tokens = usage.get("completion_tokens", output.output_tokens)
         output.token_source = "usage"
+
+
+@MODELS.register_module()
+class VLLMCustomAPIStream(VLLMCustomAPI):
+    """AISBench's deprecated alias: `VLLMCustomAPI` that always streams."""
+
+    default_stream = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["stream"] = True
+        super().__init__(*args, **kwargs)

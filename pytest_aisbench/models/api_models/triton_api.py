@@ -34,15 +34,14 @@ import uuid
 from typing import Any
 from urllib.parse import quote, urljoin
 
-import httpx
-
-from pytest_aisbench.errors import ResponseError, TransportError
-from pytest_aisbench.models.base_api import BuiltinAPIModel
+from pytest_aisbench.errors import ResponseError
+from pytest_aisbench.models.api_models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.transport import parse_json, tls_context, translate_errors
+from pytest_aisbench.registry import MODELS
 from pytest_aisbench.utils.prompt import PromptType, prompt_to_text
 
 
+@MODELS.register_module()
 class TritonCustomAPI(BuiltinAPIModel):
     """A model behind Triton's generate extension (TensorRT-LLM, vLLM or Python backends)."""
 
@@ -53,27 +52,23 @@ class TritonCustomAPI(BuiltinAPIModel):
         endpoint = "generate_stream" if self.stream else "generate"
         return urljoin(self.base_url, f"v2/models/{quote(self.model, safe='')}/{endpoint}")
 
+    def __init__(self, *args: Any, model_name: str = "", **kwargs: Any) -> None:
+        """AISBench names the Triton model ``model_name``; ``model`` is the same key."""
+        if model_name and not kwargs.get("model"):
+            kwargs["model"] = model_name
+        super().__init__(*args, **kwargs)
+        self.model_name = self.model
+
     def _get_service_model_path(self) -> str:
         """The first READY model of ``POST v2/repository/index``."""
-        index_url = urljoin(self.base_url, "v2/repository/index")
-        with translate_errors():
-            response = httpx.post(
-                index_url,
-                json={},
-                headers=self._auth_headers(),
-                timeout=5.0,
-                verify=tls_context(self.tls_verify),
-            )
-        if response.status_code >= 400:
-            raise TransportError(f"POST {index_url} answered HTTP {response.status_code}")
-        models = parse_json(response.text)
+        url, models = self._ask_service("POST", "v2/repository/index")
         ready = [
             entry["name"]
             for entry in (models if isinstance(models, list) else [])
             if isinstance(entry, dict) and entry.get("state") == "READY" and entry.get("name")
         ]
         if not ready:
-            raise ResponseError(f"POST {index_url} listed no READY model: {response.text[:200]!r}")
+            raise ResponseError(f"POST {url} listed no READY model: {str(models)[:200]!r}")
         return str(ready[0])
 
     async def get_request_body(
@@ -100,6 +95,17 @@ class TritonCustomAPI(BuiltinAPIModel):
         _raise_for_error(data)
         output.content += data.get("text_output") or ""
         _read_finish_reason(data, output)
+
+
+@MODELS.register_module()
+class TritonCustomAPIStream(TritonCustomAPI):
+    """AISBench's deprecated alias: `TritonCustomAPI` that always streams."""
+
+    default_stream = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["stream"] = True
+        super().__init__(*args, **kwargs)
 
 
 def _raise_for_error(data: Any) -> None:

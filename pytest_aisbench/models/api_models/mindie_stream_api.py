@@ -34,14 +34,16 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pytest_aisbench.errors import ResponseError
-from pytest_aisbench.models.base_api import BuiltinAPIModel
+from pytest_aisbench.models.api_models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.registry import MODELS
 from pytest_aisbench.utils.prompt import PromptType, prompt_to_text
 
 UNKNOWN_FINISH = "unknown"
 """The finish reason of a complete stream whose final event carried no ``details``."""
 
 
+@MODELS.register_module()
 class MindieStreamApi(BuiltinAPIModel):
     """MindIE's native ``/infer``; streams by default, as AISBench's class does."""
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import random
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -21,8 +19,10 @@ import httpx
 
 from pytest_aisbench.errors import BackendError, ResponseError, TransportError
 from pytest_aisbench.http1 import AsyncioTransport
-from pytest_aisbench.models.base import BaseModel
+from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.models.template import APITemplateParser, LMTemplateParser
+from pytest_aisbench.registry import MODELS
 from pytest_aisbench.secret import Secret
 from pytest_aisbench.transport import (
     DEFAULT_TIMEOUT_S,
@@ -36,38 +36,61 @@ from pytest_aisbench.utils.prompt import PromptType
 RETRY_BACKOFF_S = 0.5
 """First retry waits about this long; each next one twice as long, with jitter, up to the cap."""
 RETRY_BACKOFF_CAP_S = 8.0
+CHAT_META_TEMPLATE: dict[str, Any] = {
+    "round": [
+        {"role": "HUMAN", "api_role": "HUMAN"},
+        {"role": "BOT", "api_role": "BOT", "generate": True},
+    ],
+    "reserved_roles": [{"role": "SYSTEM", "api_role": "SYSTEM"}],
+}
+"""How a chat backend writes a prompt without a meta template of its own: the turns as they
+are, up to the model's turn (AISBench's `VLLMCustomAPIChat` default)."""
+Transport = HttpTransport | AsyncioTransport
 
-_CONNECTION_SETTINGS: contextvars.ContextVar[tuple[float, bool | str]] = contextvars.ContextVar(
-    "aisbench_connection_settings", default=(DEFAULT_TIMEOUT_S, True)
-)
-"""``(timeout_s, tls_verify)`` for backends constructed now; see `connection_settings`."""
 
-
-@contextlib.contextmanager
-def connection_settings(timeout_s: float, tls_verify: bool | str) -> Iterator[None]:
-    """Give backends constructed inside the block these settings from their first line.
-
-    A backend's ``__init__`` may already talk to the server (``_get_service_model_path``
-    when ``model`` is empty), before anything could set attributes on the new instance; the
-    plugin's own keys (``timeout``, ``verify_ssl``, ``ca_bundle``) reach it this way.
-    """
-    token = _CONNECTION_SETTINGS.set((timeout_s, tls_verify))
-    try:
-        yield
-    finally:
-        _CONNECTION_SETTINGS.reset(token)
+def service_base_url(url: str, host_ip: str, host_port: int, enable_ssl: bool) -> str:
+    """``url`` when set (``http://`` added when it has no scheme, a trailing slash always),
+    else ``http(s)://host_ip:host_port/`` with an IPv6 address in brackets."""
+    url = (url or "").strip()
+    scheme = "https" if enable_ssl else "http"
+    if url:
+        url = url if url.startswith(("http://", "https://")) else f"{scheme}://{url}"
+        return url if url.endswith("/") else url + "/"
+    host = f"[{host_ip}]" if ":" in host_ip else host_ip
+    return f"{scheme}://{host}:{host_port}/"
 
 
 class BaseAPIModel(BaseModel):
-    """A service backend. Subclasses call ``super().__init__(...)`` then set ``self.url``."""
+    """A service backend. Subclasses call ``super().__init__(...)`` then set ``self.url``.
+
+    The plugin's own keys (``timeout``, ``verify_ssl``/``ca_bundle``, ``http_client``) and a
+    transport given by a test are class defaults here, set on the instance by the builder
+    (``ModelConfig.build``) before ``__init__`` runs, which leaves them alone.
+    """
 
     is_api: bool = True
-    stream_needs_end_marker: bool = True
-    """Whether a stream must end with ``[DONE]`` or an event setting ``finish_reason``; False for
-    protocols whose stream just closes after the last event (Triton's ``generate_stream``)."""
+    stream_needs_end_marker: bool = False
+    """Whether a stream must end with ``[DONE]`` or an event setting ``finish_reason``. False:
+    a stream whose body ended cleanly at the HTTP level is complete (a cut body is a transport
+    error either way). The built-in protocols that have an end marker set True."""
+    asks_model_name: bool = True
+    """Whether an empty ``model`` (or ``model_name``) key is resolved before ``__init__`` with
+    `_get_service_model_path`, as AISBench's ``model=""`` means."""
+    chat_prompts: bool = True
+    """Whether prompts are rendered as chat turns (`APITemplateParser`, AISBench's default for
+    API models); False renders one string (`LMTemplateParser`)."""
     http_client: str = "httpx"
-    """``httpx``, or ``asyncio`` (`pytest_aisbench.http1`, built for load); backend key
-    ``http_client``."""
+    """``httpx``, or ``asyncio`` (`pytest_aisbench.http1`, built for load); key ``http_client``."""
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    """Seconds a request may wait for the server's next bytes (backend key ``timeout``)."""
+    tls_verify: bool | str = True
+    """False, True, or a CA bundle's path (backend keys ``verify_ssl`` and ``ca_bundle``)."""
+    max_connections: int = 1
+    """Requests in flight at once: the backend's ``batch_size``."""
+    transport: Transport | None = None
+    """The HTTP client; created on first use unless given (``ModelConfig.build(transport=)``)."""
+    default_meta_template: dict[str, Any] | None = None
+    """The meta template used when the config gives none."""
 
     def __init__(
         self,
@@ -86,9 +109,13 @@ class BaseAPIModel(BaseModel):
         verbose: bool = False,
         **kwargs: Any,
     ) -> None:
+        """AISBench's parameters; ``transport=`` (keyword) replaces the HTTP client."""
+        transport = kwargs.pop("transport", None)
         super().__init__(
             path=path, meta_template=meta_template, generation_kwargs=generation_kwargs, **kwargs
         )
+        if transport is not None:
+            self.transport = transport
         self.stream = stream
         self.max_out_len = max_out_len
         self.retry = retry
@@ -98,13 +125,13 @@ class BaseAPIModel(BaseModel):
         self.trust_remote_code = trust_remote_code
         self.enable_ssl = enable_ssl
         self.verbose = verbose
-        self.base_url = self._get_base_url(url)
+        self.url = url
+        self.base_url = self._get_base_url()
         self.headers: dict[str, str] = {"Content-Type": "application/json"}
-        self.model: str = str(kwargs.get("model", "") or "")
-        self.url = ""
-        self.max_connections = 1
-        self.timeout_s, self.tls_verify = _CONNECTION_SETTINGS.get()
-        self._transport: HttpTransport | AsyncioTransport | None = None
+        self.model: str = str(kwargs.get("model", "") or getattr(self, "model", "") or "")
+        self.meta_template = meta_template or self.default_meta_template
+        parser = APITemplateParser if self.chat_prompts else LMTemplateParser
+        self.template_parser = parser(self.meta_template)
 
     # -- the hooks a backend implements -------------------------------------------------------
 
@@ -128,13 +155,9 @@ class BaseAPIModel(BaseModel):
 
     # -- provided by the base class -----------------------------------------------------------
 
-    def _get_base_url(self, url: str) -> str:
-        """``url`` when set (with a trailing slash), else ``http(s)://host_ip:host_port/``."""
-        if url:
-            return url if url.endswith("/") else url + "/"
-        scheme = "https" if self.enable_ssl else "http"
-        host = f"[{self.host_ip}]" if ":" in self.host_ip else self.host_ip
-        return f"{scheme}://{host}:{self.host_port}/"
+    def _get_base_url(self) -> str:
+        """Where the service listens (see `service_base_url`)."""
+        return service_base_url(self.url, self.host_ip, self.host_port, self.enable_ssl)
 
     def _auth_headers(self) -> dict[str, str]:
         """The bearer token, added at send time so it never sits in ``self.headers``."""
@@ -142,22 +165,30 @@ class BaseAPIModel(BaseModel):
 
     def _get_service_model_path(self) -> str:
         """The served model name: ``data[0].id`` of ``GET /v1/models``."""
-        models_url = urljoin(self.base_url, "v1/models")
+        url, listing = self._ask_service("GET", "v1/models")
+        try:
+            return str(listing["data"][0]["id"])
+        except (KeyError, IndexError, TypeError) as exc:
+            raise ResponseError(f"GET {url} listed no model: {str(listing)[:200]!r}") from exc
+
+    def _ask_service(self, method: str, endpoint: str) -> tuple[str, Any]:
+        """One blocking request for the service's metadata: its URL and decoded JSON answer.
+
+        Runs before the backend is built, in a worker thread, never on the event loop.
+        """
+        url = urljoin(self.base_url, endpoint)
         with translate_errors():
-            response = httpx.get(
-                models_url,
+            response = httpx.request(
+                method,
+                url,
+                json={} if method == "POST" else None,
                 headers=self._auth_headers(),
                 timeout=5.0,
                 verify=tls_context(self.tls_verify),
             )
         if response.status_code >= 400:
-            raise TransportError(f"GET {models_url} answered HTTP {response.status_code}")
-        try:
-            return str(parse_json(response.text)["data"][0]["id"])
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ResponseError(
-                f"GET {models_url} listed no model: {response.text[:200]!r}"
-            ) from exc
+            raise TransportError(f"{method} {url} answered HTTP {response.status_code}")
+        return url, parse_json(response.text)
 
     async def generate(  # type: ignore[override]  # AISBench's API model signature
         self, input: PromptType, max_out_len: int, output: RequestOutput, **args: Any
@@ -185,26 +216,26 @@ class BaseAPIModel(BaseModel):
                 return output
         return output
 
-    def _transport_for_loop(self) -> HttpTransport | AsyncioTransport:
-        if self._transport is None:
+    def _transport_for_loop(self) -> Transport:
+        if self.transport is None:
             kind = AsyncioTransport if self.http_client == "asyncio" else HttpTransport
-            self._transport = kind(
+            self.transport = kind(
                 max_connections=self.max_connections,
                 timeout_s=self.timeout_s,
-                headers=self._auth_headers(),
                 verify=self.tls_verify,
             )
-        return self._transport
+        return self.transport
 
     async def _text_infer(self, body: dict[str, Any], output: RequestOutput) -> None:
         output.send_time_ns = time.perf_counter_ns()
-        arrived, data = await self._transport_for_loop().post_json(self.url, body, self.headers)
+        headers = self.headers | self._auth_headers()
+        arrived, data = await self._transport_for_loop().post_json(self.url, body, headers)
         output.event_times_ns.append(arrived)
         await self._parse(self.parse_text_response, data, output, arrived)
 
     async def _stream_infer(self, body: dict[str, Any], output: RequestOutput) -> None:
         output.send_time_ns = time.perf_counter_ns()
-        events = self._transport_for_loop().post_stream(self.url, body, self.headers)
+        events = self._transport_for_loop().post_stream(self.url, body, self.headers | self._auth_headers())
         done = False
         async with contextlib.aclosing(events):
             async for arrived, data in events:
@@ -234,9 +265,9 @@ class BaseAPIModel(BaseModel):
 
     async def aclose(self) -> None:
         """Close the HTTP client (called by the engine when the session ends)."""
-        if self._transport is not None:
-            await self._transport.aclose()
-            self._transport = None
+        if self.transport is not None:
+            await self.transport.aclose()
+            self.transport = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(abbr={self.abbr!r}, url={self.url or self.base_url!r})"
@@ -253,18 +284,20 @@ class BuiltinAPIModel(BaseAPIModel):
     """The built-in backends' one constructor: AISBench's parameters plus ``model``.
 
     A subclass implements only the four hooks and says, as class attributes, whether an empty
-    ``model`` is asked from the server (`asks_model_name`) and whether it streams by default.
+    ``model`` is asked from the server (`asks_model_name`), whether it takes chat turns
+    (`chat_prompts`) and whether it streams by default. The builder resolves ``model``
+    before ``__init__``, so constructing one never waits on the network.
     """
 
     asks_model_name: bool = False
+    chat_prompts: bool = False
+    stream_needs_end_marker: bool = True
     default_stream: bool = False
 
     def __init__(
         self, path: str = "", model: str = "", stream: bool | None = None, **kwargs: Any
     ) -> None:
         """`BaseAPIModel`'s keyword arguments; ``stream`` defaults to `default_stream`."""
-        super().__init__(
-            path=path, stream=self.default_stream if stream is None else stream, **kwargs
-        )
-        self.model = model or (self._get_service_model_path() if self.asks_model_name else "")
+        stream = self.default_stream if stream is None else stream
+        super().__init__(path=path, stream=stream, model=model, **kwargs)
         self.url = self._get_url()

@@ -26,14 +26,16 @@ from typing import Any
 from urllib.parse import urljoin
 
 from pytest_aisbench.errors import ResponseError
-from pytest_aisbench.models.base_api import BuiltinAPIModel
+from pytest_aisbench.models.api_models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.registry import MODELS
 from pytest_aisbench.utils.prompt import PromptType, prompt_to_text
 
 UNKNOWN_FINISH = "unknown"
 """The finish reason of a finished stream whose server sent no details (``details: false``)."""
 
 
+@MODELS.register_module()
 class TGICustomAPI(BuiltinAPIModel):
     """TGI's ``/generate`` and ``/generate_stream``."""
 
@@ -60,6 +62,17 @@ class TGICustomAPI(BuiltinAPIModel):
         _read_details(data, output)
         if data.get("generated_text") is not None and output.finish_reason is None:
             output.finish_reason = UNKNOWN_FINISH
+
+
+@MODELS.register_module()
+class TGICustomAPIStream(TGICustomAPI):
+    """AISBench's deprecated alias: `TGICustomAPI` that always streams."""
+
+    default_stream = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["stream"] = True
+        super().__init__(*args, **kwargs)
 
 
 def _raise_for_error(data: Any) -> None:

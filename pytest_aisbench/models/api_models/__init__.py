@@ -1,0 +1,1 @@
+"""Service backends, reached over HTTP (AISBench path: ``models.api_models``)."""

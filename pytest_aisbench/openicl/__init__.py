@@ -1,0 +1,1 @@
+"""AISBench module paths that backend files import (``ais_bench.benchmark.openicl``)."""

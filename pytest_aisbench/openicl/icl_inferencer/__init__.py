@@ -1,0 +1,1 @@
+"""AISBench module path (``openicl.icl_inferencer``); only what backend files import."""

@@ -1,0 +1,1 @@
+"""Prediction post-processors (AISBench path: ``utils.postprocess``)."""
