@@ -13,7 +13,6 @@ ambiguous. One registry, one error type: `ConfigError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
@@ -73,6 +72,10 @@ class Registry:
             )
         return held[0]
 
+    def classes(self, name: str) -> list[type]:
+        """Every class registered as `name` (more than one makes the name ambiguous)."""
+        return list(self._classes.get(name, []))
+
     def names(self) -> list[str]:
         """Every registered name, entry points included."""
         self.load_entry_points()
@@ -111,5 +114,3 @@ def _same_class(a: type, b: type) -> bool:
 
 MODELS = Registry("backend", ENTRY_POINT_GROUP)
 """Backend classes (service and local), by name."""
-
-Decorator = Callable[[C], C]

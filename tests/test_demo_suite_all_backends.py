@@ -34,6 +34,8 @@ RUNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "triton_stream": (STR_DATASET, (MODEL,)),
     "mindie": (STR_DATASET, ()),
     "mindie_stream": (STR_DATASET, ()),
+    "vita": (STR_DATASET, ()),
+    "vita_stream": (STR_DATASET, ()),
 }
 DEMO = {CHAT_DATASET: "demo_gsm8k", STR_DATASET: "demo_gsm8k_str"}
 """The dataset name shown in records and gates, per dataset config."""

@@ -1,4 +1,4 @@
-"""One protocol test set, run identically over all ten built-in backend files.
+"""One protocol test set, run identically over all twelve built-in backend files.
 
 Each backend is loaded from its own file in ``backends/`` (as ``--aisbench-model NAME`` does),
 pointed at one simulator that serves the OpenAI, TGI, Triton and MindIE protocols at once, and
@@ -50,6 +50,8 @@ ENDPOINTS: dict[str, tuple[str, bool, bool]] = {
     "triton_stream":           ("/v2/models/sim-model/generate_stream",   True,   True),
     "mindie":                  ("/infer",                                 False,  False),
     "mindie_stream":           ("/infer",                                 True,   False),
+    "vita":                    ("/generate",                              False,  True),
+    "vita_stream":             ("/generate",                              True,   True),
 }
 FINISH_REASONS: dict[str, tuple[str | None, str | None, str | None]] = {
     # The server's own finish_reason, not normalized: (reply ended by itself,
@@ -66,6 +68,8 @@ FINISH_REASONS: dict[str, tuple[str | None, str | None, str | None]] = {
     "triton_stream":           (None,        None,     None),
     "mindie":                  ("eos_token", "length", "stop_sequence"),
     "mindie_stream":           ("eos_token", "length", "stop_sequence"),
+    "vita":                    (None,        None,     None),
+    "vita_stream":             (None,        None,     None),
 }
 TOKEN_COUNTS: dict[str, tuple[str, bool, int | None]] = {
     # (token_source, the count includes EOS, input_tokens for PROMPT).
@@ -85,12 +89,15 @@ TOKEN_COUNTS: dict[str, tuple[str, bool, int | None]] = {
     "triton_stream":           ("events", False, None),
     "mindie":                  ("usage",  False, None),
     "mindie_stream":           ("usage",  False, None),
+    "vita":                    ("",       False, None),
+    "vita_stream":             ("events", False, None),
 }
 STOP_STRINGS: dict[str, tuple[dict[str, Any], bool]] = {
     # (generation_kwargs carrying the stop string, the stop string stays in the answer).
     # OpenAI: top-level "stop"; TGI: parameters.stop (kept in generated_text, as TGI does);
     # Triton: parameters.stop_words (the TensorRT-LLM / vLLM model input); MindIE:
-    # parameters.stop, which MindIE's /infer docs do not list (TGI's key, simulated).
+    # parameters.stop, which MindIE's /infer docs do not list (TGI's key, simulated);
+    # VITA's /generate documents none.
     "vllm_chat":               ({"stop": STOP},       False),
     "vllm_stream_chat":        ({"stop": STOP},       False),
     "vllm_completions":        ({"stop": STOP},       False),
@@ -101,6 +108,8 @@ STOP_STRINGS: dict[str, tuple[dict[str, Any], bool]] = {
     "triton_stream":           ({"stop_words": STOP}, False),
     "mindie":                  ({"stop": STOP},       False),
     "mindie_stream":           ({"stop": STOP},       False),
+    "vita":                    (None,                 False),
+    "vita_stream":             (None,                 False),
 }
 # fmt: on
 
@@ -118,7 +127,8 @@ class Protocol:
     token_source: str
     eos_counted: bool
     input_tokens: int | None
-    stop_kwargs: dict[str, Any]
+    stop_kwargs: dict[str, Any] | None
+    """None: the protocol documents no stop strings (VITA)."""
     stop_kept: bool
 
 
@@ -291,6 +301,8 @@ async def test_finish_reasons_are_the_protocols_own(sim: RunningSimulator, name:
 @EACH_BACKEND
 async def test_stop_string_cuts_the_reply(sim: RunningSimulator, name: str) -> None:
     protocol = PROTOCOLS[name]
+    if protocol.stop_kwargs is None:
+        pytest.skip(f"{name}: the protocol documents no stop strings")
     sim.config.text = "Step one. STOP here. Step two."
     config = load(sim, name, **protocol.stop_kwargs)
 

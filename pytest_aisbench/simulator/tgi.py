@@ -35,6 +35,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from . import vita
 from .asgi import BadBody, EventStream, Request, send_bytes
 from .config import SimulatorConfig
 from .faults import length_limits
@@ -122,7 +123,11 @@ async def info(request: Request) -> None:
 
 async def generate(request: Request) -> None:
     try:
-        job = parse_job(await _body(request), request.config, stream=False)
+        body = await _body(request)
+        if vita.is_vita_request(body):  # VITA's /generate shares the path
+            await vita.generate(request, body)
+            return
+        job = parse_job(body, request.config, stream=False)
     except Rejection as exc:
         await send_bytes(request.send, exc.status, exc.text.encode(), _TEXT_HEADERS)
         return

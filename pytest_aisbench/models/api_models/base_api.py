@@ -260,6 +260,9 @@ class BaseAPIModel(BaseModel):
             raise
         except Exception as exc:
             raise ResponseError(f"cannot parse response ({exc!r}): {str(data)[:200]}") from exc
+        # AISBench's hooks assign a field's value as sent, which may be null until the last event
+        output.content = _text(output.content)
+        output.reasoning_content = _text(output.reasoning_content)
         if len(output.content) + len(output.reasoning_content) > before:
             output.content_times_ns.append(arrived)
 
@@ -271,6 +274,11 @@ class BaseAPIModel(BaseModel):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(abbr={self.abbr!r}, url={self.url or self.base_url!r})"
+
+
+def _text(value: Any) -> str:
+    """A text field as a string: None (a null in the response) is no text."""
+    return "" if value is None else value if isinstance(value, str) else str(value)
 
 
 def _backoff(attempt: int, retry_after: float | None) -> float:
