@@ -23,7 +23,13 @@ from pytest_aisbench.perf.benchmark_export import export_perf_runs
 from pytest_aisbench.perf.slo import parse_slos
 from pytest_aisbench.progress import progress_line
 from pytest_aisbench.records import PROPERTY_NAME, SampleRecord, record_from_properties
-from pytest_aisbench.scheduler import ShardScheduling, owns, worker_shard
+from pytest_aisbench.scheduler import (
+    DIST_KEY,
+    SHARDED_MODES,
+    ShardScheduling,
+    owns,
+    worker_shard,
+)
 from pytest_aisbench.session import RESUME_KEY, AisbenchSession, SampleRef
 from pytest_aisbench.simulator import RunningSimulator, running_simulator
 
@@ -73,13 +79,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Shard scheduling for xdist's default ``load`` mode (see ``scheduler.py``)."""
-    return ShardScheduling(config, log) if config.getoption("dist") == "load" else None
+    """Shard scheduling for xdist's load-balancing modes (see ``scheduler.py``)."""
+    return ShardScheduling(config, log) if config.getoption("dist") in SHARDED_MODES else None
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """Hand the resumed records to each xdist worker (the report file may be rewritten)."""
+    """Hand each xdist worker the ``--dist`` mode and the resumed records."""
+    node.workerinput[DIST_KEY] = node.config.getoption("dist")
     resumed = _session(node.config).resumed.values()
     node.workerinput[RESUME_KEY] = [record.to_dict() for record in resumed]
 
@@ -145,11 +152,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Tell the engine which samples this process will run, so it can send them together."""
     state = _session(session.config)
     shard = worker_shard(session.config)
-    sharded = shard[1] == 1 or session.config.getoption("dist", "no") == "load"
     plan: dict[tuple[str, str], list[int]] = {}
     for position, item in enumerate(session.items):
         ref = _sample_ref(item)
-        if ref is not None and sharded and owns(position, shard) and not state.resumed_record(ref):
+        if shard is None:
+            break  # items arrive one by one: each is sent when it runs
+        if ref is not None and owns(position, shard) and not state.resumed_record(ref):
             plan.setdefault((ref.model, ref.dataset), []).append(ref.index)
     state.start_engine(plan)
 

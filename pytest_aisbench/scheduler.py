@@ -1,10 +1,12 @@
 """xdist scheduling that lets each worker know its samples before they arrive.
 
-pytest-xdist's default ``load`` scheduling hands items out as workers finish, so a worker
-cannot start its requests ahead. This scheduler gives worker ``gwK`` of ``N`` every item at a
-collection position ``p`` with ``p % N == K``, all at once. The worker computes the same
-split (`worker_shard`), starts exactly those requests concurrently, and no request is ever
-sent by two workers.
+pytest-xdist's load-balancing modes (``load``, ``loadscope``, ``loadfile``, ``loadgroup``,
+``worksteal``) hand items out as workers finish, so a worker could not start its requests
+ahead and would send them one at a time. In each of these modes this scheduler gives worker
+``gwK`` of ``N`` every item at a collection position ``p`` with ``p % N == K``, all at once.
+The worker computes the same split (`worker_shard`), starts exactly those requests
+concurrently (up to ``batch_size``), and no request is ever sent by two workers. ``each``
+keeps xdist's meaning: every worker runs every item.
 """
 
 from __future__ import annotations
@@ -17,11 +19,21 @@ from xdist.report import report_collection_diff
 from xdist.scheduler import EachScheduling
 
 
-def worker_shard(config: pytest.Config) -> tuple[int, int]:
-    """(this worker's index, number of workers); (0, 1) outside xdist."""
+SHARDED_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal")
+"""The ``--dist`` modes scheduled by `ShardScheduling`."""
+DIST_KEY = "aisbench_dist"
+"""The ``workerinput`` entry telling a worker the controller's ``--dist`` mode (xdist sets the
+worker's own option to ``no``)."""
+
+
+def worker_shard(config: pytest.Config) -> tuple[int, int] | None:
+    """(this worker's index, number of workers): (0, 1) outside xdist and under ``each``;
+    None when the worker cannot know its items ahead (a scheduler of another plugin)."""
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
-    if workerinput is None:
+    if workerinput is None or workerinput.get(DIST_KEY) == "each":
         return 0, 1
+    if workerinput.get(DIST_KEY) not in SHARDED_MODES:
+        return None
     return int(str(workerinput["workerid"]).removeprefix("gw")), int(workerinput["workercount"])
 
 

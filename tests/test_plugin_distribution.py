@@ -46,3 +46,22 @@ def test_xdist_gives_the_same_records_and_gates_and_sends_each_request_once(
         for path in runs.values()
     ]
     assert gates[0] == gates[1] and len(gates[0]) == 1
+
+
+@pytest.mark.parametrize("dist", ["load", "loadscope", "loadfile", "loadgroup", "worksteal", "each"])
+def test_each_xdist_worker_sends_its_share_concurrently(
+    suite: pytest.Pytester, simulator: RunningSimulator, dist: str
+) -> None:
+    """8 samples of 0.5 s, batch_size 4, two workers: the requests overlap in every mode.
+
+    Sent one at a time (what workers did when they did not know their items ahead), at most
+    one request per worker would be in flight; the server sees at least 4 at once instead.
+    """
+    simulator.config.ttft = 0.5
+    result = suite.runpytest(
+        *point_at(simulator), "--aisbench-set=batch_size=4", "-n", "2", f"--dist={dist}"
+    )
+    result.stdout.fnmatch_lines(["*incorrect*"])
+    each = dist == "each"
+    assert simulator.stats.requests == (16 if each else 8)  # each: every worker runs every item
+    assert simulator.stats.max_in_flight >= 4
