@@ -36,6 +36,8 @@ class AccuracyGate:
     counts: dict[str, int]
     """Samples per outcome."""
     min_accuracy: float | None
+    total: int | None = None
+    """Samples in the dataset; more than `n` when the run covered a subset (``-k``, ``--lf``)."""
 
     @property
     def n(self) -> int:
@@ -65,13 +67,24 @@ class AccuracyGate:
     def name(self) -> str:
         return f"gate[{self.model}-{self.dataset}]"
 
+    @property
+    def partial(self) -> bool:
+        """Whether the gate covers fewer samples than the dataset has."""
+        return self.total is not None and self.n < self.total
+
+    @property
+    def coverage(self) -> str:
+        """``8`` for a whole dataset, ``1 of 8`` for a subset."""
+        return f"{self.n} of {self.total}" if self.partial else str(self.n)
+
     def explain(self) -> str:
         """One line for a failed gate's report."""
         accuracy = "n/a (no scored sample)" if self.accuracy is None else f"{self.accuracy:.1%}"
         low, high = self.interval
+        subset = f"; covers {self.coverage} samples" if self.partial else ""
         return (
             f"accuracy {accuracy} < min {self.min_accuracy:.1%} for {self.model} on "
-            f"{self.dataset} (95% CI {low:.1%}-{high:.1%}, n={self.scored})"
+            f"{self.dataset} (95% CI {low:.1%}-{high:.1%}, n={self.scored}{subset})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +93,7 @@ class AccuracyGate:
             "model": self.model,
             "dataset": self.dataset,
             "n": self.n,
+            "total": self.total,
             "scored": self.scored,
             "counts": dict(self.counts),
             "accuracy": self.accuracy,
@@ -89,8 +103,13 @@ class AccuracyGate:
         }
 
 
-def accuracy_gates(records: list[SampleRecord]) -> list[AccuracyGate]:
-    """One gate per (model, dataset), in sorted order, from the records of a run."""
+def accuracy_gates(
+    records: list[SampleRecord], totals: dict[str, int] | None = None
+) -> list[AccuracyGate]:
+    """One gate per (model, dataset), in sorted order, from the records of a run.
+
+    `totals` gives each dataset's sample count, so a gate over a subset says so.
+    """
     groups: dict[tuple[str, str], list[SampleRecord]] = {}
     for record in sorted(records, key=lambda r: r.key):
         groups.setdefault((record.model, record.dataset), []).append(record)
@@ -100,7 +119,9 @@ def accuracy_gates(records: list[SampleRecord]) -> list[AccuracyGate]:
         counts.update(r.outcome for r in group)
         thresholds = [r.min_accuracy for r in group if r.min_accuracy is not None]
         threshold = max(thresholds, default=None)
-        gates.append(AccuracyGate(model, dataset, {o: counts[o] for o in OUTCOMES}, threshold))
+        total = (totals or {}).get(dataset)
+        counts_by_outcome = {o: counts[o] for o in OUTCOMES}
+        gates.append(AccuracyGate(model, dataset, counts_by_outcome, threshold, total))
     return gates
 
 
@@ -114,7 +135,7 @@ def format_table(gates: list[AccuracyGate]) -> list[str]:
             [
                 gate.model,
                 gate.dataset,
-                str(gate.n),
+                gate.coverage,
                 *(str(gate.counts[o]) for o in OUTCOMES),
                 "n/a" if gate.accuracy is None else f"{gate.accuracy:.1%}",
                 f"{low:.1%}-{high:.1%}",

@@ -13,7 +13,7 @@ from typing import Any, NoReturn, cast
 import pytest
 from _pytest.reports import TestReport
 
-from pytest_aisbench.config import ModelConfig
+from pytest_aisbench.config import NO_EFFECT_KEYS, ModelConfig
 from pytest_aisbench.errors import AisbenchError
 from pytest_aisbench.gates import format_table
 from pytest_aisbench.options import add_options
@@ -38,6 +38,10 @@ record_key = pytest.StashKey[SampleRecord]()
 perf_key = pytest.StashKey[PerfBench]()
 MARKER_KEYS = {"datasets", "min_accuracy", "slo"}
 PERF_PROPERTY = "aisbench_perf"
+JUNIT_PROPERTIES = ("outcome", "extracted", "reference")
+GATE_PREFIX = "aisbench::"
+"""Node ids of the gate entries logged at session end (``aisbench::gate[model-dataset]``)."""
+"""Record fields also shown as properties of their own in JUnit XML."""
 NO_MODEL = "no backend selected: pass --aisbench-model NAME"
 
 
@@ -151,6 +155,8 @@ def _sample_ref(item: pytest.Item) -> SampleRef | None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Tell the engine which samples this process will run, so it can send them together."""
     state = _session(session.config)
+    if not state.is_worker:
+        state.write_run_line([item.nodeid for item in session.items])
     shard = worker_shard(session.config)
     plan: dict[tuple[str, str], list[int]] = {}
     for position, item in enumerate(session.items):
@@ -164,11 +170,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.fixture
 def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
-    """The finished result of this item's sample; call ``.check()`` to assert on it."""
+    """The finished result of this item's sample; call ``.check()`` to assert on it.
+
+    A sample whose request failed never reaches the test: its item is an error in setup (as a
+    broken fixture is), ``<error>`` in JUnit XML, never a failed answer.
+    """
     ref = request.param
     state = _session(request.config)
     record = state.record(ref)
     request.node.stash[record_key] = record
+    if record.outcome == "error":
+        pytest.fail(failure_message(record, state.settings.strict) or "", pytrace=False)
     return SampleResult(record, state.settings.strict)
 
 
@@ -183,6 +195,11 @@ def aisbench_perf(
     request: pytest.FixtureRequest, aisbench_model: ModelConfig
 ) -> Iterator[PerfBench]:
     """Load runs against this item's backend; ``.run(...)`` returns figures to assert on."""
+    if aisbench_model.attr != "service":
+        pytest.skip(
+            f"{aisbench_model.abbr} is a local model (attr='local'): serving performance is "
+            "measured against service backends"
+        )
     state = _session(request.config)
     marker_slos = _marker_kwargs(request.node).get("slo", [])
     try:
@@ -218,9 +235,13 @@ def pytest_runtest_makereport(
     if bench is not None and report.when == "call":
         report.user_properties.extend((PERF_PROPERTY, run.to_dict()) for run in bench.runs)
     record = item.stash.get(record_key, None)
-    if record is None or report.when != "call":
+    errored = report.when == "setup" and report.failed
+    if record is None or not (report.when == "call" or errored):
         return report
     report.user_properties.append((PROPERTY_NAME, record.to_dict()))
+    report.user_properties.extend(
+        (f"aisbench_{key}", getattr(record, key)) for key in JUNIT_PROPERTIES
+    )
     message = failure_message(record, _session(item.config).settings.strict)
     if report.passed and message is not None:  # the test did not call check(): enforce it
         report.outcome = "failed"
@@ -229,6 +250,9 @@ def pytest_runtest_makereport(
 
 
 def pytest_report_teststatus(report: TestReport, config: pytest.Config) -> Any:
+    if str(report.nodeid).startswith(GATE_PREFIX):
+        # counted in the summary line, but not printed as a letter nor counted as progress
+        return (report.outcome, "", "") if report.when == "call" else None
     if report.when != "call":
         return None
     record = record_from_properties(report.user_properties)
@@ -237,8 +261,6 @@ def pytest_report_teststatus(report: TestReport, config: pytest.Config) -> Any:
     if report.passed and record.outcome in STATUS:
         letter, word, markup = STATUS[record.outcome]
         return record.outcome, letter, (word, markup)
-    if report.failed and record.outcome == "error":
-        return "error", "E", ("ERROR", {"red": True})
     return None
 
 
@@ -253,9 +275,12 @@ class ControllerHooks:
         if report.failed and str(report.longrepr).startswith(USAGE_ERROR_PREFIX):
             self.usage_error = True
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under xdist only workers collect: their item ids say which datasets run."""
+        self.state.write_run_line(ids)
+
     def pytest_runtest_logreport(self, report: TestReport) -> None:
-        if report.when != "call":
-            return
         record = record_from_properties(report.user_properties)
         if record is not None:
             self.state.add_record(record)
@@ -279,15 +304,26 @@ class ControllerHooks:
                 failed = failed or not slo["passed"]
                 name = f"slo[{_test_id(nodeid)}-{slo['expression']}]"
                 _log_gate_report(session.config, name, slo["passed"], slo["explain"], slo)
+        _forget_gates_in_last_failed(session.config)
         if failed and session.exitstatus in (
             pytest.ExitCode.OK,
             pytest.ExitCode.NO_TESTS_COLLECTED,
         ):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
-    def pytest_report_header(self) -> str | None:
+    def pytest_report_header(self) -> list[str]:
+        lines = []
         resumed = len(self.state.resumed)
-        return f"aisbench: resumed {resumed} finished records" if resumed else None
+        if resumed:
+            lines.append(f"aisbench: resumed {resumed} finished records")
+        unused = [
+            f"{key} ({why}; {', '.join(users)})"
+            for key, why in NO_EFFECT_KEYS.items()
+            if (users := [m.abbr for m in self.state.models if key in m.no_effect_keys])
+        ]
+        if unused:
+            lines.append(f"aisbench: keys with no effect here: {'; '.join(unused)}")
+        return lines
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         for reason in self.state.breaker_reasons():
@@ -296,6 +332,13 @@ class ControllerHooks:
             terminalreporter.write_sep("=", "aisbench accuracy")
             for line in format_table(self.state.gates):
                 terminalreporter.write_line(line)
+            for gate in (g for g in self.state.gates if g.partial):
+                terminalreporter.write_line(
+                    f"aisbench: {gate.model} on {gate.dataset}: the gate covers {gate.coverage} "
+                    "samples (a subset ran); pass --aisbench-resume <an earlier report> to gate "
+                    "over all of them",
+                    yellow=True,
+                )
         if self.state.perf_runs:
             terminalreporter.write_sep("=", "aisbench performance")
             for _, run in self.state.perf_runs:
@@ -307,6 +350,13 @@ class ControllerHooks:
                         f"SLO {slo['expression']}: {verdict} ({slo['explain']})",
                         red=not slo["passed"],
                     )
+
+
+def _forget_gates_in_last_failed(config: pytest.Config) -> None:
+    """Gates are not items: ``--lf`` must not try to rerun them (the cache is written after)."""
+    last_failed = getattr(config.pluginmanager.get_plugin("lfplugin"), "lastfailed", None)
+    for nodeid in [n for n in last_failed or () if str(n).startswith(GATE_PREFIX)]:
+        del last_failed[nodeid]
 
 
 def _test_id(nodeid: str) -> str:
@@ -321,7 +371,7 @@ def _log_gate_report(
     for when in ("call", "teardown"):
         config.hook.pytest_runtest_logreport(
             report=TestReport(
-                nodeid=f"aisbench::{name}",
+                nodeid=f"{GATE_PREFIX}{name}",
                 location=("aisbench", None, name),
                 keywords={},
                 outcome="passed" if passed or when == "teardown" else "failed",

@@ -16,13 +16,20 @@ from pytest_aisbench.records import SampleRecord
 
 
 class JsonlReport:
-    """Appends JSON lines to one file."""
+    """Appends JSON lines to one file; the ``run`` line comes first, once the run is known."""
 
-    def __init__(self, path: Path, run_info: dict[str, Any]) -> None:
+    def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._file: IO[str] | None = path.open("w", encoding="utf-8")
-        self.write("run", {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **run_info})
+        self.started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.has_run_line = False
+
+    def write_run(self, run_info: dict[str, Any]) -> None:
+        """The ``run`` line: what was selected, the datasets that run among it."""
+        if not self.has_run_line:
+            self.has_run_line = True
+            self.write("run", {"started": self.started, **run_info})
 
     def write(self, kind: str, data: dict[str, Any]) -> None:
         """Add one line and flush it."""

@@ -62,7 +62,7 @@ def score(
         output_tokens=output.output_tokens,
         token_source=output.token_source,
         attempts=output.attempts,
-        ttft_s=(times[0] - start) / 1e9 if times and start else None,
+        ttft_s=(times[0] - start) / 1e9 if times and start and output.streamed else None,
         e2el_s=(times[-1] - start) / 1e9 if times and start else None,
         min_accuracy=min_accuracy,
     )

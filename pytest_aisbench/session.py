@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -12,7 +14,7 @@ import pytest
 
 import pytest_aisbench
 from pytest_aisbench.config import ModelConfig, find_backend, load_backend_file, parse_override
-from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
+from pytest_aisbench.datasets import DATASETS, DatasetConfig, dataset_by_abbr, get_dataset_config
 from pytest_aisbench.datasets.base import Sample
 from pytest_aisbench.engine import CircuitBreaker, Engine
 from pytest_aisbench.errors import AisbenchError
@@ -152,19 +154,36 @@ class AisbenchSession:
 
     def open_report(self) -> None:
         if self.settings.report_path is not None:
-            self.report = JsonlReport(
-                self.settings.report_path,
+            self.report = JsonlReport(self.settings.report_path)
+
+    def write_run_line(self, test_ids: list[str]) -> None:
+        """The report's ``run`` line, once the collected items say which datasets run."""
+        if self.report is not None:
+            datasets = self.datasets_of(test_ids) or list(self.settings.dataset_names)
+            self.report.write_run(
                 {
                     "models": [m.abbr for m in self.models],
-                    "datasets": list(self.settings.dataset_names),
+                    "datasets": datasets,
                     "strict": self.settings.strict,
-                },
+                }
             )
+
+    def datasets_of(self, test_ids: list[str]) -> list[str]:
+        """The dataset configs that sample items among `test_ids` run, in first-seen order."""
+        if not self.models:
+            return []
+        by_abbr = {config.abbr: config.name for config in DATASETS.values()}
+        models = "|".join(re.escape(m.abbr) for m in self.models)
+        abbrs = "|".join(re.escape(a) for a in sorted(by_abbr, key=len, reverse=True))
+        item = re.compile(rf"\[(?:{models})-({abbrs})-\d+\](?:@.*)?$")
+        found = (item.search(test_id) for test_id in test_ids)
+        return list(dict.fromkeys(by_abbr[m.group(1)] for m in found if m))
 
     def add_record(self, record: SampleRecord) -> None:
         """Keep a finished sample's record and write it out at once."""
         self.records.append(record)
         if self.report is not None:
+            self.write_run_line([])  # the run line comes first, even if collection said nothing
             self.report.write("sample", record.to_dict())
 
     def model(self, abbr: str) -> ModelConfig:
@@ -183,12 +202,33 @@ class AisbenchSession:
         return [f"{reason} [{n} samples not sent]" for reason, n in counts.items()]
 
     def finish(self) -> list[AccuracyGate]:
-        """Evaluate the gates over every record; write them to the report."""
-        self.gates = accuracy_gates(self.records)
+        """Evaluate the gates over every record; write them to the report.
+
+        A run over a subset (``-k``, ``--lf``, ``--deselect``) takes the missing samples'
+        records from ``--aisbench-resume``, as a resumed run would, so its gates cover the
+        whole dataset; without them a gate says how many samples it covers.
+        """
+        ran = {record.key for record in self.records}
+        groups = {(record.model, record.dataset) for record in self.records}
+        for key, record in sorted(self.resumed.items()):
+            if key not in ran and (record.model, record.dataset) in groups:
+                self.add_record(record)
+        self.gates = accuracy_gates(self.records, self._dataset_sizes(groups))
         if self.report is not None:
+            self.write_run_line([])
             for gate in self.gates:
                 self.report.write("gate", gate.to_dict())
         return self.gates
+
+    def _dataset_sizes(self, groups: set[tuple[str, str]]) -> dict[str, int]:
+        """Samples per dataset abbr among `groups`, for gates over a subset."""
+        sizes = {}
+        for abbr in {dataset for _, dataset in groups}:
+            config = dataset_by_abbr(abbr)
+            if config is not None:
+                with contextlib.suppress(AisbenchError):
+                    sizes[abbr] = len(self.samples(config))
+        return sizes
 
     def close(self) -> None:
         """Stop requests, servers and the report, whatever state the session ended in."""

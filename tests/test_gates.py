@@ -187,6 +187,7 @@ def test_name_explain_and_dict() -> None:
         "model": "m",
         "dataset": "d",
         "n": 5,
+        "total": None,
         "scored": 4,
         "counts": {"correct": 3, "incorrect": 1, "no_answer": 0, "truncated": 0, "error": 1},
         "accuracy": 0.75,
@@ -271,3 +272,13 @@ def test_table_has_a_header_and_one_aligned_line_per_gate() -> None:
 
 def test_table_of_no_gates_is_the_header_only() -> None:
     assert len(format_table([])) == 1
+
+
+def test_a_gate_over_a_subset_says_how_many_samples_it_covers() -> None:
+    records = [record("m", "demo", 0, "correct"), record("m", "demo", 1, "incorrect")]
+    (gate,) = accuracy_gates(records, {"demo": 8})
+    assert (gate.n, gate.total, gate.partial, gate.coverage) == (2, 8, True, "2 of 8")
+    assert gate.to_dict()["total"] == 8
+    (whole,) = accuracy_gates(records, {"demo": 2})
+    assert (whole.partial, whole.coverage) == (False, "2")
+    assert "2 of 8" in format_table([gate])[1]

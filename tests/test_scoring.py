@@ -91,6 +91,7 @@ def test_record_of_a_correct_stream_response() -> None:
         attempts=2,
         send_time_ns=1_000_000_000,
         content_times_ns=[1_250_000_000, 1_300_000_000, 1_750_000_000],
+        streamed=True,
     )
     assert score("vllm_chat", GSM8K_DEMO, SAMPLE, output, 0.5) == SampleRecord(
         model="vllm_chat",
@@ -117,8 +118,17 @@ def test_single_event_gives_equal_ttft_and_e2el() -> None:
     output = finished("18")
     output.send_time_ns = 5_000_000
     output.content_times_ns = [2_005_000_000]
+    output.streamed = True
     record = score("m", GSM8K_DEMO, SAMPLE, output, None)
     assert (record.ttft_s, record.e2el_s) == (2.0, 2.0)
+
+
+def test_a_whole_body_response_has_an_e2el_and_no_ttft() -> None:
+    output = finished("18")
+    output.send_time_ns = 5_000_000
+    output.content_times_ns = [2_005_000_000]
+    record = score("m", GSM8K_DEMO, SAMPLE, output, None)
+    assert (record.ttft_s, record.e2el_s) == (None, 2.0)
 
 
 def test_no_content_event_or_no_send_time_gives_no_latency() -> None:

@@ -18,4 +18,9 @@ def get_dataset_config(name: str) -> DatasetConfig:
         raise ConfigError(f"unknown dataset {name!r}; known datasets: {known}") from None
 
 
-__all__ = ["DATASETS", "DatasetConfig", "Sample", "get_dataset_config"]
+def dataset_by_abbr(abbr: str) -> DatasetConfig | None:
+    """The dataset configuration whose records are labelled `abbr` (abbrs are unique)."""
+    return next((config for config in DATASETS.values() if config.abbr == abbr), None)
+
+
+__all__ = ["DATASETS", "DatasetConfig", "Sample", "dataset_by_abbr", "get_dataset_config"]

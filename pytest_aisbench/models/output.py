@@ -70,6 +70,8 @@ class RequestOutput(Output):
     """Arrival times of the events that added answer or reasoning text."""
     token_source: str = ""
     """Where ``output_tokens`` came from: ``usage``, ``tokenizer`` or ``events``."""
+    streamed: bool = False
+    """Whether the answer came as a stream of events (TTFT and ITL exist only then)."""
     attempts: int = 0
     request_body: dict[str, Any] = field(default_factory=dict)
     """The body sent, with no credentials, kept for debugging."""

@@ -172,6 +172,8 @@ class RequestTiming:
     """Where ``output_tokens`` came from: ``usage``, ``tokenizer``, ``events`` or empty."""
     success: bool
     error: str = ""
+    streamed: bool = True
+    """False for a whole-body (non-stream) response: no TTFT, TPOT or ITL can be told apart."""
 
     @classmethod
     def from_output(cls, output: RequestOutput) -> RequestTiming:
@@ -187,6 +189,7 @@ class RequestTiming:
             token_source=output.token_source,
             success=output.success,
             error="" if output.success else output.error_info,
+            streamed=output.streamed,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,6 +204,7 @@ class RequestTiming:
             "token_source": self.token_source,
             "success": self.success,
             "error": self.error,
+            "streamed": self.streamed,
         }
 
     @classmethod
@@ -215,6 +219,7 @@ class RequestTiming:
             token_source=str(data.get("token_source", "")),
             success=bool(data["success"]),
             error=str(data.get("error", "")),
+            streamed=bool(data.get("streamed", True)),
         )
 
     @property
@@ -228,7 +233,7 @@ class RequestTiming:
 
     @property
     def ttft_s(self) -> float | None:
-        if not self.measurable:
+        if not self.measurable or not self.streamed:
             return None
         return (self.content_times_ns[0] - self.send_ns) / NS_PER_S
 
@@ -241,14 +246,16 @@ class RequestTiming:
     @property
     def tpot_s(self) -> float | None:
         """Decode time per token after the first; undefined for one token (vLLM skips those)."""
-        if not self.measurable or self.output_tokens is None or self.output_tokens <= 1:
+        if not self.measurable or not self.streamed:
+            return None
+        if self.output_tokens is None or self.output_tokens <= 1:
             return None
         decode_ns = self.content_times_ns[-1] - self.content_times_ns[0]
         return decode_ns / (self.output_tokens - 1) / NS_PER_S
 
     @property
     def itl_s(self) -> tuple[float, ...]:
-        if not self.measurable:
+        if not self.measurable or not self.streamed:
             return ()
         times = self.content_times_ns
         return tuple((b - a) / NS_PER_S for a, b in itertools.pairwise(times))

@@ -167,6 +167,7 @@ def test_from_output_ignores_role_only_event() -> None:
         output_tokens=3,
         input_tokens=7,
         token_source="usage",
+        streamed=True,
     )
     t = RequestTiming.from_output(output)
     assert t.content_times_ns == (T + 31 * MS, T + 41 * MS)
@@ -370,3 +371,21 @@ def test_format_perf_table_without_samples_or_goodput() -> None:
     lines = format_perf_table("empty", summarize([]))
     assert not any(line.startswith("Request goodput") for line in lines)
     assert "Mean TTFT (ms):                          n/a" in lines
+
+
+def test_a_whole_body_response_has_no_ttft_tpot_or_itl() -> None:
+    """Non-streamed: the one arrival is the end; TTFT, TPOT and ITL do not apply (n/a)."""
+    output = RequestOutput(
+        success=True,
+        send_time_ns=T,
+        event_times_ns=[T + 500 * MS],
+        content_times_ns=[T + 500 * MS],
+        output_tokens=20,
+        token_source="usage",
+    )
+    t = RequestTiming.from_output(output)
+    assert (t.ttft_s, t.tpot_s, t.itl_s, t.e2el_s) == (None, None, (), 0.5)
+    table = "\n".join(format_perf_table("text", summarize([t])))
+    assert "Mean TPOT (ms):                          n/a" in table
+    assert "Mean TTFT (ms):                          n/a" in table
+    assert "Mean E2EL (ms):                          500.00" in table

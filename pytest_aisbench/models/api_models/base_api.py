@@ -235,6 +235,7 @@ class BaseAPIModel(BaseModel):
 
     async def _stream_infer(self, body: dict[str, Any], output: RequestOutput) -> None:
         output.send_time_ns = time.perf_counter_ns()
+        output.streamed = True
         events = self._transport_for_loop().post_stream(self.url, body, self.headers | self._auth_headers())
         done = False
         async with contextlib.aclosing(events):
