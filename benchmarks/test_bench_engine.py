@@ -74,9 +74,7 @@ SUITE = Path(__file__).resolve().parents[1] / "suites" / "accuracy"
 
 
 @pytest.mark.parametrize("dist", XDIST_MODES)
-def test_xdist_request_time_8_samples_at_500ms(
-    benchmark, tmp_path: Path, dist: str
-) -> None:
+def test_xdist_request_time_8_samples_at_500ms(benchmark, tmp_path: Path, dist: str) -> None:
     """The demo suite under ``-n 2``: 8 samples answered after 0.5 s, ``batch_size`` 4.
 
     The figure is the request time, the items' call durations summed over both workers (JUnit

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel, service_base_url
+from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.registry import MODELS
 from pytest_aisbench.secret import Secret
 from pytest_aisbench.transport import DEFAULT_TIMEOUT_S
@@ -44,12 +44,18 @@ _COMMON_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "trust_remote_code": ((bool,), "True or False"),
     "meta_template": ((dict, type(None)), "a dict with a 'round' list of role dicts, or None"),
     "pred_postprocessor": ((dict, type(None)), "dict(type=<function>, **its keyword arguments)"),
-    "timeout": (_NUMBER, "seconds a request may wait for the server's next bytes (local: for a batch), > 0"),
+    "timeout": (
+        _NUMBER,
+        "seconds a request may wait for the server's next bytes (local: for a batch), > 0",
+    ),
     "run_cfg": ((dict,), "AISBench's dict(num_gpus=..., num_procs=...)"),
 }
 _SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "model": ((str,), "the served model name, or '' to ask the server"),
-    "model_name": ((str,), "the served model name (AISBench's Triton key), or '' to ask the server"),
+    "model_name": (
+        (str,),
+        "the served model name (AISBench's Triton key), or '' to ask the server",
+    ),
     "stream": ((bool,), "True or False"),
     "request_rate": (_NUMBER, "a number of requests per second from 0 to 64000 (< 0.1: unpaced)"),
     "use_timestamp": ((bool,), "True or False"),
@@ -203,7 +209,7 @@ class ModelConfig:
             if self.http_client is not None:
                 preset["http_client"] = self.http_client
         vars(instance).update(preset)
-        if isinstance(instance, BaseAPIModel) and self.cls.asks_model_name:
+        if isinstance(instance, BaseAPIModel) and instance.asks_model_name:
             for key in ("model", "model_name"):
                 if key in self.settings and not self.settings[key]:
                     name = instance._get_service_model_path()

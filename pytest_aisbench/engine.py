@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
 from pytest_aisbench.datasets.base import Sample
-from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
+from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.scoring import score

@@ -120,7 +120,7 @@ def accuracy_gates(
         thresholds = [r.min_accuracy for r in group if r.min_accuracy is not None]
         threshold = max(thresholds, default=None)
         total = (totals or {}).get(dataset)
-        counts_by_outcome = {o: counts[o] for o in OUTCOMES}
+        counts_by_outcome: dict[str, int] = {o: counts[o] for o in OUTCOMES}
         gates.append(AccuracyGate(model, dataset, counts_by_outcome, threshold, total))
     return gates
 

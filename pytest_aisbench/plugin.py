@@ -179,6 +179,9 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
     state = _session(request.config)
     record = state.record(ref)
     request.node.stash[record_key] = record
+    request.node.user_properties.extend(  # JUnit XML writes these as <property> elements
+        (f"aisbench_{key}", getattr(record, key)) for key in JUNIT_PROPERTIES
+    )
     if record.outcome == "error":
         pytest.fail(failure_message(record, state.settings.strict) or "", pytrace=False)
     return SampleResult(record, state.settings.strict)
@@ -239,9 +242,6 @@ def pytest_runtest_makereport(
     if record is None or not (report.when == "call" or errored):
         return report
     report.user_properties.append((PROPERTY_NAME, record.to_dict()))
-    report.user_properties.extend(
-        (f"aisbench_{key}", getattr(record, key)) for key in JUNIT_PROPERTIES
-    )
     message = failure_message(record, _session(item.config).settings.strict)
     if report.passed and message is not None:  # the test did not call check(): enforce it
         report.outcome = "failed"
@@ -354,8 +354,8 @@ class ControllerHooks:
 
 def _forget_gates_in_last_failed(config: pytest.Config) -> None:
     """Gates are not items: ``--lf`` must not try to rerun them (the cache is written after)."""
-    last_failed = getattr(config.pluginmanager.get_plugin("lfplugin"), "lastfailed", None)
-    for nodeid in [n for n in last_failed or () if str(n).startswith(GATE_PREFIX)]:
+    last_failed = getattr(config.pluginmanager.get_plugin("lfplugin"), "lastfailed", None) or {}
+    for nodeid in [n for n in last_failed if str(n).startswith(GATE_PREFIX)]:
         del last_failed[nodeid]
 
 

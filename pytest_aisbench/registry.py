@@ -61,8 +61,9 @@ class Registry:
         if not held:
             known = ", ".join(sorted(self._classes)) or "(none)"
             raise ConfigError(
-                f"no {self.kind} class registered as {name!r}; registered: {known}. Register one "
-                f"with @MODELS.register_module() or the entry-point group {self.entry_point_group!r}"
+                f"no {self.kind} class registered as {name!r}; registered: {known}. Register "
+                "one with @MODELS.register_module() or the entry-point group "
+                f"{self.entry_point_group!r}"
             )
         if len(held) > 1:
             where = ", ".join(f"{c.__module__}.{c.__qualname__}" for c in held)
@@ -95,9 +96,7 @@ class Registry:
                     f"{self.entry_point_group!r}) failed to load: {type(exc).__name__}: {exc}"
                 ) from None
             if not isinstance(loaded, type):
-                raise ConfigError(
-                    f"entry point {point.name} = {point.value!r} is not a class"
-                )
+                raise ConfigError(f"entry point {point.name} = {point.value!r} is not a class")
             self.register_module(name=point.name, module=loaded)
 
     def __contains__(self, name: object) -> bool:

@@ -18,7 +18,6 @@ import pytest
 from xdist.report import report_collection_diff
 from xdist.scheduler import EachScheduling
 
-
 SHARDED_MODES = ("load", "loadscope", "loadfile", "loadgroup", "worksteal")
 """The ``--dist`` modes scheduled by `ShardScheduling`."""
 DIST_KEY = "aisbench_dist"

@@ -69,7 +69,9 @@ class Corpus:
             if path.startswith(folder) and not path.endswith("__init__.py")
         )
 
-    def write(self, path: str, folder: Path, name: str | None = None, text: str | None = None) -> Path:
+    def write(
+        self, path: str, folder: Path, name: str | None = None, text: str | None = None
+    ) -> Path:
         """Write one renamed file (or `text` in its place) into `folder`."""
         target = folder / (name or Path(path).name)
         target.write_text(self.files[path] if text is None else text, encoding="utf-8")

@@ -15,12 +15,20 @@ from pytest_aisbench.models import BaseAPIModel, BaseModel, RequestOutput
 from pytest_aisbench.report import read_report
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
 
+pytest_plugins = ["pytester"]
+"""The project's own tests drive whole sessions; runs of ``suites/`` never load this file."""
+
 REPO = Path(__file__).resolve().parent.parent
 DATASETS_DIR = Path(
     os.environ.get("AISBENCH_DATASETS_DIR", REPO.parent / "shared" / "datasets")
 ).resolve()
 TEST_BACKENDS = REPO / "tests" / "backends"
 SUITE = REPO / "suites" / "accuracy" / "test_gsm8k.py"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # every pytester session in a fresh interpreter, as a user's run is (plugin state, loops)
+    config.option.runpytest = "subprocess"
 
 
 def build_backend(cls: type[BaseModel], transport: Any = None, **keys: Any) -> Any:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aisbench_corpus import Corpus, fetch_wheel
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
-from aisbench_corpus import Corpus, fetch_wheel
 from conftest import DATASETS_DIR, SUITE, gold_responder, samples_of
 from pytest_aisbench.config import load_backend_file
 from pytest_aisbench.errors import ConfigError

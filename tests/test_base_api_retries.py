@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 import pytest_aisbench.models.api_models.base_api as base_api
-from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.api_models.vllm_custom_api import VLLMCustomAPI
 from pytest_aisbench.models.api_models.vllm_custom_api_chat import VLLMCustomAPIChat
+from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptType
 

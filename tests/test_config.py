@@ -233,7 +233,10 @@ def test_missing_required_key(tmp_path: Path, missing: str) -> None:
 )
 def test_models_must_be_a_non_empty_list(tmp_path: Path, body: str) -> None:
     file = write_backend(tmp_path, body)
-    assert str(load_error(file)) == f"{file}: must define a non-empty list `models = [dict(...)]` (a file without one is a library module that backend files beside it may import, not a backend)"
+    assert str(load_error(file)) == (
+        f"{file}: must define a non-empty list `models = [dict(...)]` (a file without one is a "
+        "library module that backend files beside it may import, not a backend)"
+    )
 
 
 def test_model_entry_must_be_a_dict(tmp_path: Path) -> None:

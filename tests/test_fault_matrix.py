@@ -24,11 +24,11 @@ from pytest_aisbench.datasets import get_dataset_config
 from pytest_aisbench.engine import Engine
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.api_models.mindie_stream_api import MindieStreamApi
-from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.api_models.tgi_api import TGICustomAPI
 from pytest_aisbench.models.api_models.triton_api import TritonCustomAPI
 from pytest_aisbench.models.api_models.vllm_custom_api import VLLMCustomAPI
 from pytest_aisbench.models.api_models.vllm_custom_api_chat import VLLMCustomAPIChat
+from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig
 from pytest_aisbench.simulator.faults import FAULTS, HTTP_FAULTS, OVERLONG_FACTOR
 from pytest_aisbench.utils.prompt import prompt_to_text

@@ -41,3 +41,13 @@ def test_builtin_backends_ship_inside_the_package_not_as_a_top_level_module(
     backends = {Path(n).name for n in names if n.startswith("pytest_aisbench/builtin_backends/")}
     assert {p.name for p in (REPO / "backends").glob("*.py")} <= backends
     assert not [n for n in names if n.startswith("backends/")]
+
+
+def test_the_projects_own_test_settings_stay_out_of_runs_of_suites() -> None:
+    """``pytest suites/`` from the repository loads no pytester: its option is unknown there."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "suites/accuracy", "--co", "-q", "--runpytest=inprocess"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 4
+    assert "unrecognized arguments: --runpytest=inprocess" in done.stderr

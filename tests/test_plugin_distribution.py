@@ -48,7 +48,9 @@ def test_xdist_gives_the_same_records_and_gates_and_sends_each_request_once(
     assert gates[0] == gates[1] and len(gates[0]) == 1
 
 
-@pytest.mark.parametrize("dist", ["load", "loadscope", "loadfile", "loadgroup", "worksteal", "each"])
+@pytest.mark.parametrize(
+    "dist", ["load", "loadscope", "loadfile", "loadgroup", "worksteal", "each"]
+)
 def test_each_xdist_worker_sends_its_share_concurrently(
     suite: pytest.Pytester, simulator: RunningSimulator, dist: str
 ) -> None:

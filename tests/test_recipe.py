@@ -24,7 +24,7 @@ from pytest_aisbench.simulator import RunningSimulator
 
 # The class, written by AISBench's "Supporting New Model Backends" page (ais_bench.benchmark
 # renamed): TGI's /generate and /generate_stream, the model name read in __init__.
-RECIPE_CLASS = '''
+RECIPE_CLASS = """
 from typing import Dict, Optional
 from urllib.parse import urljoin
 
@@ -61,7 +61,7 @@ class MyCustomModel(BaseAPIModel):
         token = data.get("token") or {}
         if not token.get("special"):
             output.content += token.get("text") or ""
-'''
+"""
 
 
 def recipe_config(stream: bool, port: int, head: str, type_: str = "MyCustomModel") -> str:
@@ -95,9 +95,7 @@ def test_one_file_holding_class_and_config(
 ) -> None:
     simulator.config.responder = gold_responder
     folder = suite.mkdir("my_backends")
-    (folder / "my_custom_model.py").write_text(
-        recipe_config(stream, simulator.port, RECIPE_CLASS)
-    )
+    (folder / "my_custom_model.py").write_text(recipe_config(stream, simulator.port, RECIPE_CLASS))
     records = run_demo(suite, folder)
     assert [(r["model"], r["outcome"], r["error"]) for r in records] == [
         ("my_custom_model", "correct", "")
@@ -143,7 +141,10 @@ def test_model_key_is_resolved_before_init_reads_it(
     folder = suite.mkdir("my_backends")
     recipe = RECIPE_CLASS.replace(
         '"generate_stream" if self.stream else "generate"', 'f"v2/models/{self.served}/generate"'
-    ).replace('"inputs": input, "parameters": {"max_new_tokens"', '"text_input": input, "parameters": {"max_tokens"')
+    ).replace(
+        '"inputs": input, "parameters": {"max_new_tokens"',
+        '"text_input": input, "parameters": {"max_tokens"',
+    )
     recipe = recipe.replace('data["generated_text"]', 'data["text_output"]')
     (folder / "my_custom_model.py").write_text(recipe_config(False, simulator.port, recipe))
     records = run_demo(suite, folder)

@@ -76,6 +76,11 @@ class _TemplateParser:
             items.append({"section": "round", "pos": "end"})
         return self._with_meta(items, mode == "gen")
 
+    @property
+    def round_template(self) -> list[Any]:
+        assert self.meta_template is not None
+        return list(self.meta_template["round"])
+
     def _with_meta(self, items: list[Any], gen: bool) -> Any:
         pieces: list[Piece] = []
         stack: list[tuple[str, int]] = []
@@ -97,7 +102,7 @@ class _TemplateParser:
                     rounds = self._split_rounds(items[start:position])
                     for number, turns in enumerate(rounds):
                         for_gen = gen and section == "round" and number == len(rounds) - 1
-                        piece, cont = self._render(self.meta_template["round"], turns, for_gen)
+                        piece, cont = self._render(self.round_template, turns, for_gen)
                         pieces.append(piece)
             elif isinstance(item, str):
                 pieces.append(self._loose_string(item))
@@ -109,7 +114,7 @@ class _TemplateParser:
     def _split_rounds(self, turns: list[Any]) -> list[list[dict[str, Any]]]:
         """The turns cut into rounds: a role at or before the previous one's place starts one."""
         order = {
-            cfg["role"]: i for i, cfg in enumerate(self.meta_template["round"]) if isinstance(cfg, dict)
+            cfg["role"]: i for i, cfg in enumerate(self.round_template) if isinstance(cfg, dict)
         }
         rounds: list[list[dict[str, Any]]] = []
         last = len(order)

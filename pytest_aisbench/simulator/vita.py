@@ -25,7 +25,9 @@ def is_vita_request(body: Any) -> bool:
 async def generate(request: Request, body: dict[str, Any]) -> None:
     """Answer one VITA request, streamed or whole."""
     limit = body.get("max_tokens", 512)
-    texts = [p.get("text") for p in body["prompt"] if isinstance(p, dict) and p.get("type") == "text"]
+    texts = [
+        p.get("text") for p in body["prompt"] if isinstance(p, dict) and p.get("type") == "text"
+    ]
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         await request.respond_json(400, {"error": "max_tokens must be an integer >= 1"})
         return
@@ -33,7 +35,8 @@ async def generate(request: Request, body: dict[str, Any]) -> None:
         await request.respond_json(400, {"error": "a text part needs a string 'text'"})
         return
     config = request.config
-    generation = plan_generation(config.reply_for("\n".join(texts)), **length_limits(config, limit))
+    prompt = "\n".join(str(t) for t in texts)
+    generation = plan_generation(config.reply_for(prompt), **length_limits(config, limit))
     schedule = TokenSchedule(request.arrival, config.ttft, config.itl)
     if not body.get("stream"):
         await sleep_until(schedule.last_deadline(generation.completion_tokens))

@@ -14,8 +14,8 @@ import pytest
 
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
-from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.api_models.vllm_custom_api_chat import VLLMCustomAPIChat
+from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.perf.loadgen import (
     LoadProfile,
     arrival_schedule,

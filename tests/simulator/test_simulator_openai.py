@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
@@ -548,8 +547,11 @@ def test_stamped_events_carry_their_write_time_on_the_shared_clock(
     assert stamps == sorted(stamps)
     assert sent < stamps[0]
     assert all(stamp <= arrived for (arrived, _), stamp in zip(arrivals, stamps, strict=True))
-    gaps = [(b - a) / 1e6 for a, b in itertools.pairwise(stamps[1:])]  # token to token
-    assert all(gap > 15 for gap in gaps[:-1]), gaps  # 20 ms apart, not the reading's pace
+    # token i is due 20 ms x i after the request (absolute deadlines): a busy machine makes a
+    # stamp later, never earlier, so the last ones are at least that far from the send, while
+    # stamps of the reading's pace (or of one moment) would not be. <= 3 events carry no token.
+    span_ms = (stamps[-1] - sent) / 1e6
+    assert span_ms >= 20 * (len(stamps) - 4), (span_ms, len(stamps))
 
 
 def test_events_are_not_stamped_by_default(client: httpx.Client) -> None:

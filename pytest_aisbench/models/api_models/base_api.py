@@ -22,7 +22,6 @@ from pytest_aisbench.http1 import AsyncioTransport
 from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.template import APITemplateParser, LMTemplateParser
-from pytest_aisbench.registry import MODELS
 from pytest_aisbench.secret import Secret
 from pytest_aisbench.transport import (
     DEFAULT_TIMEOUT_S,
@@ -236,7 +235,9 @@ class BaseAPIModel(BaseModel):
     async def _stream_infer(self, body: dict[str, Any], output: RequestOutput) -> None:
         output.send_time_ns = time.perf_counter_ns()
         output.streamed = True
-        events = self._transport_for_loop().post_stream(self.url, body, self.headers | self._auth_headers())
+        events = self._transport_for_loop().post_stream(
+            self.url, body, self.headers | self._auth_headers()
+        )
         done = False
         async with contextlib.aclosing(events):
             async for arrived, data in events:

@@ -1,4 +1,4 @@
-"""vLLM and any OpenAI-compatible server, completions: `VLLMCustomAPI` (chat: `vllm_custom_api_chat`).
+"""vLLM and any OpenAI-compatible server: completions, `VLLMCustomAPI` (chat is beside it).
 
 Protocol facts relied on (OpenAI API reference; vLLM 0.32 and llama.cpp captured on this machine):
 - chat: ``POST /v1/chat/completions`` with ``messages``; text in ``choices[0].message.content``,

@@ -81,9 +81,7 @@ class BaseModel:
         """Number of tokens in `prompt`."""
         return len(self.encode(prompt))
 
-    def get_token_len_from_template(
-        self, templates: Any, mode: str = "ppl"
-    ) -> int | list[int]:
+    def get_token_len_from_template(self, templates: Any, mode: str = "ppl") -> int | list[int]:
         """Token counts of rendered templates: one for a prompt, a list for a batch."""
         rendered = self.parse_template(templates, mode=mode)
         batch = isinstance(rendered, list) and not isinstance(rendered, PromptList)
