@@ -237,3 +237,23 @@ def test_a_registered_package_provides_the_class(
         recipe_config(stream, simulator.port, head, type_=type_)
     )
     assert {r["outcome"] for r in run_demo(suite, folder)} == {"correct"}
+
+
+def test_the_readmes_recipe_runs_as_printed(
+    suite: pytest.Pytester, simulator: RunningSimulator
+) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("```python\n# my_backends/my_custom_api.py", 1)[1].split("```", 1)[0]
+    simulator.config.responder = gold_responder
+    folder = suite.mkdir("my_backends")
+    (folder / "my_custom_api.py").write_text("#" + block)  # the rest of its comment line
+    report = suite.path / "report.jsonl"
+    for stream in (True, False):
+        result = suite.runpytest(
+            f"--aisbench-backends-dir={folder}", "--aisbench-model=my_custom_api",
+            "--aisbench-set=host_ip='127.0.0.1'", f"--aisbench-set=host_port={simulator.port}",
+            f"--aisbench-set=stream={stream}", f"--aisbench-report={report}",
+            "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_str",
+        )  # fmt: skip
+        result.stdout.fnmatch_lines(["*8 correct*"])
+        assert {r["outcome"] for r in samples_of(report)} == {"correct"}
