@@ -13,7 +13,7 @@ import asyncio
 import concurrent.futures
 import threading
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -243,8 +243,11 @@ class Engine:
         datasets_dir: Path,
         plan: dict[tuple[str, str], list[int]],
         max_consecutive_errors: int = 0,
+        on_record: Callable[[SampleRecord], None] | None = None,
     ) -> None:
-        """`max_consecutive_errors` opens a backend's circuit breaker (0: never)."""
+        """`max_consecutive_errors` opens a backend's circuit breaker (0: never); `on_record`
+        gets each record the moment its sample finishes, before its item is given it."""
+        self._on_record = on_record
         self._runners = {
             config.abbr: ModelRunner(config, max_consecutive_errors) for config in models
         }
@@ -277,7 +280,7 @@ class Engine:
         for i, future in futures.items():
             self._futures[(model, dataset, i)] = future
         runner = self._runners[model]
-        self._loop.submit(_run_batch(runner, config, samples, futures))
+        self._loop.submit(_run_batch(runner, config, samples, futures, self._on_record))
 
     def close(self) -> None:
         """Stop requests still running (an interrupted session) and close connections."""
@@ -318,6 +321,7 @@ async def _run_batch(
     dataset: DatasetConfig,
     samples: list[Sample],
     futures: dict[int, concurrent.futures.Future[SampleRecord]],
+    on_record: Callable[[SampleRecord], None] | None = None,
 ) -> None:
     """Run every sample's request; each future gets a record, whatever happens."""
     max_out_len = runner.max_out_len or dataset.max_out_len or 4096
@@ -331,15 +335,22 @@ async def _run_batch(
             return
         try:
             runner.count_tokens(output)
-            future.set_result(score(abbr, dataset, sample, output, None, postprocess))
+            record = score(abbr, dataset, sample, output, None, postprocess)
         except Exception as exc:
             settle_error(sample, f"cannot score the answer: {type(exc).__name__}: {exc}")
+            return
+        finish(future, record)
 
     def settle_error(sample: Sample, message: str) -> None:
         output = RequestOutput(success=False, error_info=message, input=sample.prompt)
         future = futures[sample.index]
         if not future.done():
-            future.set_result(score(abbr, dataset, sample, output, None))
+            finish(future, score(abbr, dataset, sample, output, None))
+
+    def finish(future: concurrent.futures.Future[SampleRecord], record: SampleRecord) -> None:
+        if on_record is not None:
+            on_record(record)  # the report line first: a kill after this keeps the answer
+        future.set_result(record)
 
     async def one(sample: Sample) -> None:
         try:

@@ -30,7 +30,7 @@ from pytest_aisbench.scheduler import (
     owns,
     worker_shard,
 )
-from pytest_aisbench.session import RESUME_KEY, AisbenchSession, SampleRef
+from pytest_aisbench.session import REPORT_KEY, RESUME_KEY, AisbenchSession, SampleRef
 from pytest_aisbench.simulator import RunningSimulator, running_simulator
 
 session_key = pytest.StashKey[AisbenchSession]()
@@ -71,9 +71,12 @@ def _session(config: pytest.Config) -> AisbenchSession:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     state = _session(session.config)
+    try:
+        state.open_report()  # before any request: an unwritable path stops the run here
+    except AisbenchError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if state.is_worker:
         return
-    state.open_report()
     try:
         state.start_servers()
     except AisbenchError as exc:
@@ -90,9 +93,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """Hand each xdist worker the ``--dist`` mode and the resumed records."""
+    state = _session(node.config)
     node.workerinput[DIST_KEY] = node.config.getoption("dist")
-    resumed = _session(node.config).resumed.values()
-    node.workerinput[RESUME_KEY] = [record.to_dict() for record in resumed]
+    node.workerinput[RESUME_KEY] = [record.to_dict() for record in state.resumed.values()]
+    if state.report is not None:
+        node.workerinput[REPORT_KEY] = str(state.report.path)
 
 
 def _marker_kwargs(definition: Any) -> dict[str, Any]:
@@ -304,6 +309,7 @@ class ControllerHooks:
                 failed = failed or not slo["passed"]
                 name = f"slo[{_test_id(nodeid)}-{slo['expression']}]"
                 _log_gate_report(session.config, name, slo["passed"], slo["explain"], slo)
+        failed = failed or bool(self.state.report_failure)
         _forget_gates_in_last_failed(session.config)
         if failed and session.exitstatus in (
             pytest.ExitCode.OK,
@@ -326,6 +332,8 @@ class ControllerHooks:
         return lines
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.state.report_failure:
+            terminalreporter.write_line(f"aisbench: {self.state.report_failure}", red=True)
         for reason in self.state.breaker_reasons():
             terminalreporter.write_line(f"aisbench: {reason}", red=True, bold=True)
         if self.state.gates:

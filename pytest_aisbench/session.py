@@ -26,6 +26,8 @@ from pytest_aisbench.server import ManagedServer
 
 RESUME_KEY = "aisbench_resume"
 """The ``workerinput`` entry carrying resumed records to xdist workers."""
+REPORT_KEY = "aisbench_report"
+"""The ``workerinput`` entry naming the report file, which workers append their samples to."""
 
 
 def builtin_backends_dir() -> Path:
@@ -93,7 +95,20 @@ class AisbenchSession:
             rows = self.config.workerinput.get(RESUME_KEY, [])  # type: ignore[attr-defined]
             return [SampleRecord.from_dict(row) for row in rows]
         path = self.settings.resume_path
-        return finished_records(path) if path is not None else []
+        if path is None:
+            return []
+        records, runs = finished_records(path)
+        selected = {m.abbr for m in self.models}
+        written_for = {r.model for r in records} | {
+            str(m) for run in runs for m in run.get("models") or ()
+        }
+        if written_for and selected and not written_for & selected:
+            found = ", ".join(sorted(written_for))
+            raise AisbenchError(
+                f"--aisbench-resume: {path} holds records of {found}, none of the selected "
+                f"backends ({', '.join(sorted(selected))}); resume a report of this run's models"
+            )
+        return [r for r in records if r.model in selected]
 
     def resumed_record(self, ref: SampleRef) -> SampleRecord | None:
         """This item's record from the resumed run, if it finished there."""
@@ -127,10 +142,20 @@ class AisbenchSession:
         return refs
 
     def start_engine(self, plan: dict[tuple[str, str], list[int]]) -> None:
-        """Create the engine once the items this process will run are known."""
+        """Create the engine once the items this process will run are known; each record is
+        written to the report the moment its sample finishes, by the process that ran it."""
         self.engine = Engine(
-            self.models, self.settings.datasets_dir, plan, self.settings.max_consecutive_errors
+            self.models,
+            self.settings.datasets_dir,
+            plan,
+            self.settings.max_consecutive_errors,
+            on_record=self._write_sample,
         )
+
+    def _write_sample(self, record: SampleRecord) -> None:
+        if self.report is not None:
+            self.write_run_line([])  # the run line comes first
+            self.report.write("sample", record.to_dict())
 
     def record(self, ref: SampleRef) -> SampleRecord:
         """The record of one item's sample (waits for its request)."""
@@ -153,20 +178,39 @@ class AisbenchSession:
                 server.start()
 
     def open_report(self) -> None:
-        if self.settings.report_path is not None:
-            self.report = JsonlReport(self.settings.report_path)
+        """Open the report before any request is sent (xdist workers append to the same file).
+
+        Resuming into the report's own path appends to it, so no old record is at risk.
+        """
+        path = self.settings.report_path
+        if self.is_worker:
+            shared = self.config.workerinput.get(REPORT_KEY)  # type: ignore[attr-defined]
+            self.report = JsonlReport(Path(shared), append=True) if shared else None
+        elif path is not None:
+            self.report = JsonlReport(path, append=self.resumes_into_report)
+
+    @property
+    def resumes_into_report(self) -> bool:
+        """Whether ``--aisbench-resume`` names the report file itself."""
+        resume, report = self.settings.resume_path, self.settings.report_path
+        return resume is not None and report is not None and resume.resolve() == report.resolve()
 
     def write_run_line(self, test_ids: list[str]) -> None:
-        """The report's ``run`` line, once the collected items say which datasets run."""
-        if self.report is not None:
+        """The report's ``run`` line, once the collected items say which datasets run (the
+        controller's to write; it carries the resumed records)."""
+        if self.report is not None and not self.is_worker:
             datasets = self.datasets_of(test_ids) or list(self.settings.dataset_names)
-            self.report.write_run(
-                {
-                    "models": [m.abbr for m in self.models],
-                    "datasets": datasets,
-                    "strict": self.settings.strict,
-                }
-            )
+            info: dict[str, Any] = {
+                "models": [m.abbr for m in self.models],
+                "datasets": datasets,
+                "strict": self.settings.strict,
+            }
+            if self.settings.resume_path is not None:
+                info["resumed_from"] = str(self.settings.resume_path)
+            # records resumed from another file are carried into this one; the file itself
+            # already holds them when resuming into it
+            carried = [] if self.resumes_into_report else [r for _, r in sorted(self.resumed.items())]
+            self.report.write_run(info, carried)
 
     def datasets_of(self, test_ids: list[str]) -> list[str]:
         """The dataset configs that sample items among `test_ids` run, in first-seen order."""
@@ -180,11 +224,8 @@ class AisbenchSession:
         return list(dict.fromkeys(by_abbr[m.group(1)] for m in found if m))
 
     def add_record(self, record: SampleRecord) -> None:
-        """Keep a finished sample's record and write it out at once."""
-        self.records.append(record)
-        if self.report is not None:
-            self.write_run_line([])  # the run line comes first, even if collection said nothing
-            self.report.write("sample", record.to_dict())
+        """Keep a finished sample's record for the gates (controller)."""
+        self.records.append(record)  # the engine that made it wrote it to the report
 
     def model(self, abbr: str) -> ModelConfig:
         """The selected backend called `abbr`."""
@@ -195,6 +236,11 @@ class AisbenchSession:
         self.perf_runs.append((nodeid, run))
         if self.report is not None:
             self.report.write("perf", {"item": nodeid, **run})
+
+    @property
+    def report_failure(self) -> str:
+        """Why the report could not be written in full (a full disk), or ''."""
+        return self.report.failure if self.report is not None else ""
 
     def breaker_reasons(self) -> list[str]:
         """Each distinct circuit-breaker message among the records, with its sample count."""
