@@ -209,7 +209,8 @@ class AisbenchSession:
                 info["resumed_from"] = str(self.settings.resume_path)
             # records resumed from another file are carried into this one; the file itself
             # already holds them when resuming into it
-            carried = [] if self.resumes_into_report else [r for _, r in sorted(self.resumed.items())]
+            resumed = [record for _, record in sorted(self.resumed.items())]
+            carried = [] if self.resumes_into_report else resumed
             self.report.write_run(info, carried)
 
     def datasets_of(self, test_ids: list[str]) -> list[str]:
