@@ -26,7 +26,7 @@ from pytest_aisbench.models.api_models.base_api import BaseAPIModel, service_bas
 from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.registry import MODELS
 from pytest_aisbench.secret import Secret
-from pytest_aisbench.transport import DEFAULT_TIMEOUT_S
+from pytest_aisbench.transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_S
 
 API_KEY_ENV = "AISBENCH_API_KEY"
 """Read when a backend's ``api_key`` is empty, so keys stay out of files and command lines."""
@@ -69,6 +69,8 @@ _SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "verbose": ((bool,), "True or False"),
     "returns_tool_calls": ((bool,), "True or False"),
     "server": ((dict,), "dict(cmd=[...], env={...}, ready_path='/v1/models', startup_timeout=600)"),
+    "deadline": (_NUMBER, "seconds one attempt may take in all, >= 0 (0: none)"),
+    "max_response_bytes": ((int,), "the size cap of one response in bytes, >= 1"),
     "verify_ssl": ((bool,), "True (check https certificates) or False (insecure, warned)"),
     "ca_bundle": ((str,), "'' or a PEM file of CA certificates that exists"),
     "http_client": ((str,), "'httpx' (the default) or 'asyncio' (the fast client, for load)"),
@@ -109,6 +111,8 @@ _PLUGIN_KEYS = {
     "verify_ssl",
     "ca_bundle",
     "http_client",
+    "deadline",
+    "max_response_bytes",
     "pred_postprocessor",
     "use_timestamp",
     "traffic_cfg",
@@ -163,6 +167,11 @@ class ModelConfig:
     http_client: str | None = None
     """The backend key ``http_client``; None leaves the class's own default (``httpx``)."""
     pred_postprocessor: Postprocessor | None = None
+    deadline_s: float | None = None
+    """The backend key ``deadline``; None: ``timeout`` + 1 s per token of ``max_out_len``."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    api_key_stripped: bool = False
+    """Whether ``api_key`` had surrounding whitespace (a CR/LF read from a file) and lost it."""
     plugin_keys: dict[str, Any] = field(default_factory=dict)
     """The plugin's own keys as given, set as attributes too (AISBench code may read them)."""
 
@@ -204,6 +213,8 @@ class ModelConfig:
                 tls_verify=self.tls_verify,
                 max_connections=self.batch_size,
                 transport=transport,
+                deadline_s=self.deadline_s,
+                max_response_bytes=self.max_response_bytes,
                 base_url=self.base_url + "/",
             )
             if self.http_client is not None:
@@ -373,8 +384,10 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
             key="attr",
         )
     settings = {k: v for k, v in entry.items() if k not in _PLUGIN_KEYS}
+    key = ""
     if attr == "service":
-        settings["api_key"] = Secret(entry.get("api_key") or os.environ.get(API_KEY_ENV, ""))
+        key = entry.get("api_key") or os.environ.get(API_KEY_ENV, "")
+        settings["api_key"] = Secret(key.strip())
     return ModelConfig(
         abbr=entry["abbr"],
         attr=attr,
@@ -388,6 +401,9 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
         tls_verify=_tls_verify(entry),
         http_client=entry.get("http_client"),
         pred_postprocessor=_postprocessor(entry.get("pred_postprocessor"), source),
+        deadline_s=float(entry["deadline"]) if "deadline" in entry else None,
+        max_response_bytes=entry.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
+        api_key_stripped=key != key.strip(),
         plugin_keys={k: v for k, v in entry.items() if k in _PLUGIN_KEYS - {"attr", "type"}},
     )
 
@@ -436,6 +452,8 @@ def _in_range(key: str, value: Any, entry: dict[str, Any]) -> bool:
         "mode": lambda v: v in ("none", "mid"),
         "stop_words": lambda v: all(isinstance(w, str) for w in v),
         "timeout": lambda v: v > 0,
+        "deadline": lambda v: v >= 0,
+        "max_response_bytes": lambda v: v >= 1,
         "http_client": lambda v: v in HTTP_CLIENTS,
         "ca_bundle": lambda v: not v or _is_ca_bundle(Path(v).expanduser()),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
@@ -25,6 +26,7 @@ from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.scoring import score
+from pytest_aisbench.secret import scrub
 from pytest_aisbench.tokens import TokenCounter, fill_output_tokens
 
 T = TypeVar("T")
@@ -327,6 +329,7 @@ async def _run_batch(
     max_out_len = runner.max_out_len or dataset.max_out_len or 4096
     abbr = runner.config.abbr
     postprocess = runner.config.pred_postprocessor
+    secret = str(runner.config.settings.get("api_key") or "")
 
     def settle(sample: Sample, output: RequestOutput) -> None:
         """Score a finished output; a failure here (token counting) is the sample's error."""
@@ -348,6 +351,8 @@ async def _run_batch(
             finish(future, score(abbr, dataset, sample, output, None))
 
     def finish(future: concurrent.futures.Future[SampleRecord], record: SampleRecord) -> None:
+        if record.error and secret:
+            record = dataclasses.replace(record, error=scrub(record.error, secret))
         if on_record is not None:
             on_record(record)  # the report line first: a kill after this keeps the answer
         future.set_result(record)

@@ -48,6 +48,10 @@ class TransportError(BackendError):
 
     retryable = True
 
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
 
 class ServerError(BackendError):
     """The server answered with an HTTP error status; 429 and 5xx are worth a retry."""

@@ -38,6 +38,8 @@ class AccuracyGate:
     min_accuracy: float | None
     total: int | None = None
     """Samples in the dataset; more than `n` when the run covered a subset (``-k``, ``--lf``)."""
+    max_error_rate: float = 0.0
+    """The share of samples that may end in error (``--aisbench-max-error-rate``)."""
 
     @property
     def n(self) -> int:
@@ -56,8 +58,19 @@ class AccuracyGate:
         return wilson_interval(self.counts["correct"], self.scored)
 
     @property
+    def error_rate(self) -> float:
+        return self.counts["error"] / self.n if self.n else 0.0
+
+    @property
+    def too_many_errors(self) -> bool:
+        return self.error_rate > self.max_error_rate
+
+    @property
     def verdict(self) -> str:
-        """``PASS``, ``FAIL``, or ``-`` when no threshold applies."""
+        """``FAIL`` on too many errors or too low an accuracy, ``PASS``, or ``-`` when no
+        accuracy threshold applies and the errors are within bounds."""
+        if self.too_many_errors:
+            return "FAIL"
         if self.min_accuracy is None:
             return "-"
         accuracy = self.accuracy
@@ -79,9 +92,15 @@ class AccuracyGate:
 
     def explain(self) -> str:
         """One line for a failed gate's report."""
+        subset = f"; covers {self.coverage} samples" if self.partial else ""
+        if self.too_many_errors:
+            return (
+                f"{self.counts['error']} of {self.n} samples of {self.model} on {self.dataset} "
+                f"ended in error ({self.error_rate:.1%} > max {self.max_error_rate:.1%}, "
+                f"--aisbench-max-error-rate){subset}"
+            )
         accuracy = "n/a (no scored sample)" if self.accuracy is None else f"{self.accuracy:.1%}"
         low, high = self.interval
-        subset = f"; covers {self.coverage} samples" if self.partial else ""
         return (
             f"accuracy {accuracy} < min {self.min_accuracy:.1%} for {self.model} on "
             f"{self.dataset} (95% CI {low:.1%}-{high:.1%}, n={self.scored}{subset})"
@@ -99,12 +118,16 @@ class AccuracyGate:
             "accuracy": self.accuracy,
             "ci95": [low, high],
             "min_accuracy": self.min_accuracy,
+            "error_rate": self.error_rate,
+            "max_error_rate": self.max_error_rate,
             "verdict": self.verdict,
         }
 
 
 def accuracy_gates(
-    records: list[SampleRecord], totals: dict[str, int] | None = None
+    records: list[SampleRecord],
+    totals: dict[str, int] | None = None,
+    max_error_rate: float = 0.0,
 ) -> list[AccuracyGate]:
     """One gate per (model, dataset), in sorted order, from the records of a run.
 
@@ -121,13 +144,17 @@ def accuracy_gates(
         threshold = max(thresholds, default=None)
         total = (totals or {}).get(dataset)
         counts_by_outcome: dict[str, int] = {o: counts[o] for o in OUTCOMES}
-        gates.append(AccuracyGate(model, dataset, counts_by_outcome, threshold, total))
+        gates.append(
+            AccuracyGate(model, dataset, counts_by_outcome, threshold, total, max_error_rate)
+        )
     return gates
 
 
 def format_table(gates: list[AccuracyGate]) -> list[str]:
     """The accuracy table of the terminal summary, one line per gate."""
-    header = ["model", "dataset", "n", *OUTCOMES, "accuracy", "95% CI", "min", "verdict"]
+    header = [
+        "model", "dataset", "n", *OUTCOMES, "accuracy", "95% CI", "min", "max error", "verdict",
+    ]  # fmt: skip
     rows = [header]
     for gate in gates:
         low, high = gate.interval
@@ -140,6 +167,7 @@ def format_table(gates: list[AccuracyGate]) -> list[str]:
                 "n/a" if gate.accuracy is None else f"{gate.accuracy:.1%}",
                 f"{low:.1%}-{high:.1%}",
                 "-" if gate.min_accuracy is None else f"{gate.min_accuracy:.1%}",
+                f"{gate.max_error_rate:.0%}",
                 gate.verdict,
             ]
         )

@@ -32,11 +32,13 @@ from pytest_aisbench.errors import ResponseError, TransportError
 from pytest_aisbench.sse import SSEDecoder
 from pytest_aisbench.transport import (
     CLOSED_WHILE_READING,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT_S,
     check_status,
     connect_timeout,
     parse_json,
     read_timeout_message,
+    too_large,
 )
 
 try:
@@ -81,8 +83,10 @@ class _Response:
 class _Connection(asyncio.Protocol):
     """One TCP (or TLS) connection, reading one response at a time into a `_Response`."""
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
+        self._received = 0
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self._buffer = b""
@@ -103,6 +107,10 @@ class _Connection(asyncio.Protocol):
         self._last_ns = now
         if self._done is None:  # bytes nobody asked for: the connection is not reusable
             self.abort()
+            return
+        self._received += len(data)
+        if self._received > self.max_bytes:
+            self._fail(too_large(self.max_bytes))
             return
         self._buffer = self._buffer + data if self._buffer else data
         try:
@@ -133,7 +141,7 @@ class _Connection(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
         self._response = _Response()
-        self._state, self._buffer = _HEAD, b""
+        self._state, self._buffer, self._received = _HEAD, b"", 0
         self._last_ns = time.perf_counter_ns()
         self._timer = loop.call_later(self.timeout_s, self._check_timeout)
         self.transport.write(request)
@@ -264,8 +272,10 @@ class AsyncioTransport:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         headers: dict[str, str] | None = None,
         verify: bool | str = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         """`max_connections` bounds the idle connections kept; requests are capped by callers."""
+        self._max_bytes = max_response_bytes
         self._max_idle = max_connections
         self._timeout_s = timeout_s
         self._headers = dict(headers or {})
@@ -280,7 +290,8 @@ class AsyncioTransport:
         """POST `body`; the arrival time of the full response and its decoded JSON."""
         response = await self._post(url, body, headers)
         text = response.text()
-        check_status(response.status, response.headers.get("retry-after"), text)
+        headers = response.headers
+        check_status(response.status, headers.get("retry-after"), text, headers.get("location"))
         if not text.strip():
             raise ResponseError(f"empty response body (HTTP {response.status})")
         arrived = response.pieces[-1][0]
@@ -291,8 +302,10 @@ class AsyncioTransport:
     ) -> AsyncGenerator[tuple[int, str], None]:
         """POST `body`; ``(arrival_ns, data)`` of each SSE event, once the response has ended."""
         response = await self._post(url, body, headers)
-        if response.status >= 400:
-            check_status(response.status, response.headers.get("retry-after"), response.text())
+        if response.status >= 300:
+            headers = response.headers
+            text = response.text()
+            check_status(response.status, headers.get("retry-after"), text, headers.get("location"))
         decoder = SSEDecoder()
         arrived = 0
         for arrived, piece in _by_arrival(response.pieces):
@@ -345,7 +358,7 @@ class AsyncioTransport:
         try:
             _, connection = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: _Connection(self._timeout_s),
+                    lambda: _Connection(self._timeout_s, self._max_bytes),
                     host,
                     port,
                     ssl=context,
@@ -357,7 +370,9 @@ class AsyncioTransport:
             raise TransportError(
                 f"timeout: ConnectTimeout: no connection within {limit:g} s"
             ) from exc
-        except OSError as exc:  # refused, unreachable, name not found, TLS verification
+        except ssl.SSLCertVerificationError as exc:  # a bad certificate stays bad: no retry
+            raise TransportError(f"ConnectError: {exc}", retryable=False) from exc
+        except OSError as exc:  # refused, unreachable, name not found, TLS handshake
             raise TransportError(f"ConnectError: {exc or 'cannot connect'}") from exc
         return connection
 

@@ -23,7 +23,7 @@ def _fraction(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an accuracy between 0 and 1 (e.g. 0.75)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1 (e.g. 0.75)")
     return value
 
 
@@ -100,6 +100,13 @@ def add_options(parser: pytest.Parser) -> None:
         help="accuracy gate for datasets without their own, e.g. 0.6",
     )
     group.addoption(
+        "--aisbench-max-error-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="a gate fails when more of its samples than this ended in error (default 0)",
+    )
+    group.addoption(
         "--aisbench-report",
         metavar="PATH",
         help="write every sample record and the gates as JSON lines, as they finish",
@@ -168,6 +175,7 @@ class Settings:
     slos: tuple[Slo, ...]
     goodput_ms: dict[str, float]
     max_consecutive_errors: int
+    max_error_rate: float = 0.0
 
     @classmethod
     def from_config(cls, config: pytest.Config, builtin_dir: Path) -> Settings:
@@ -208,4 +216,5 @@ class Settings:
             slos=tuple(parse_slos(option.aisbench_slo)),
             goodput_ms=_goodput(option.aisbench_goodput),
             max_consecutive_errors=option.aisbench_max_consecutive_errors,
+            max_error_rate=option.aisbench_max_error_rate,
         )

@@ -46,6 +46,8 @@ class SampleRecord:
     """Time to the last event with text, from the send of the last attempt."""
     min_accuracy: float | None = None
     """The accuracy gate that applies to this record's (model, dataset), if any."""
+    notes: str = ""
+    """How the answer arrived, when worth saying (invalid UTF-8 replaced), else ''."""
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -65,4 +65,5 @@ def score(
         ttft_s=(times[0] - start) / 1e9 if times and start and output.streamed else None,
         e2el_s=(times[-1] - start) / 1e9 if times and start else None,
         min_accuracy=min_accuracy,
+        notes=output.notes,
     )

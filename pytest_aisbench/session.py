@@ -65,6 +65,14 @@ class AisbenchSession:
             file = find_backend(name, self.settings.backend_dirs)
             self.models.extend(load_backend_file(file, overrides))
         for model in self.models:
+            if model.api_key_stripped:
+                config.issue_config_time_warning(
+                    pytest.PytestConfigWarning(
+                        f"backend {model.abbr!r} ({model.source}): the api key had whitespace "
+                        "around it (a line end read from a file?); it was stripped"
+                    ),
+                    stacklevel=2,
+                )
             if model.tls_verify is False:
                 config.issue_config_time_warning(
                     pytest.PytestConfigWarning(
@@ -260,7 +268,9 @@ class AisbenchSession:
         for key, record in sorted(self.resumed.items()):
             if key not in ran and (record.model, record.dataset) in groups:
                 self.add_record(record)
-        self.gates = accuracy_gates(self.records, self._dataset_sizes(groups))
+        self.gates = accuracy_gates(
+            self.records, self._dataset_sizes(groups), self.settings.max_error_rate
+        )
         if self.report is not None:
             self.write_run_line([])
             for gate in self.gates:

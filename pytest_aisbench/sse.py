@@ -32,7 +32,7 @@ class SSEDecoder:
         for block in blocks:
             if block.startswith(b"data:") and b"\n" not in block:  # one data line: most events
                 value = block[5:]
-                events.append((value[1:] if value.startswith(b" ") else value).decode("utf-8"))
+                events.append(_decode(value[1:] if value.startswith(b" ") else value))
             else:
                 data = _event_data(block)
                 if data is not None:
@@ -55,4 +55,12 @@ def _event_data(block: bytes) -> str | None:
             lines.append(value[1:] if value.startswith(b" ") else value)
     if not lines:
         return None
-    return b"\n".join(lines).decode("utf-8")
+    return _decode(b"\n".join(lines))
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 text; invalid bytes become U+FFFD, as in a whole (non-stream) reply."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")

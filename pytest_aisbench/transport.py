@@ -13,6 +13,7 @@ import ssl
 import time
 from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -27,6 +28,9 @@ except ImportError:  # pragma: no cover - depends on the extra ``fast``
 
 DEFAULT_TIMEOUT_S = 600.0
 """A request's read timeout; long generations on slow servers must not be cut."""
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 2**20
+"""A response's size cap: far above any honest reply, far below what floods memory."""
+CERTIFICATE_FAILED = "CERTIFICATE_VERIFY_FAILED"
 
 
 CLOSED_WHILE_READING = "the connection was closed or reset while reading the response"
@@ -51,7 +55,9 @@ def translate_errors(timeout_s: float | None = None) -> Iterator[None]:
         raise TransportError(_timeout_message(exc, timeout_s)) from exc
     except httpx.TransportError as exc:
         detail = str(exc) or _SILENT_ERRORS.get(type(exc), "connection failed")
-        raise TransportError(f"{type(exc).__name__}: {detail}") from exc
+        raise TransportError(
+            f"{type(exc).__name__}: {detail}", retryable=CERTIFICATE_FAILED not in detail
+        ) from exc
 
 
 def _timeout_message(exc: httpx.TimeoutException, timeout_s: float | None) -> str:
@@ -79,10 +85,23 @@ def connect_timeout(timeout_s: float) -> float:
     return min(timeout_s, 30.0)
 
 
-def check_status(status: int, retry_after: str | None, text: str) -> None:
-    """Raise `ServerError` for an HTTP error status, with the server's text and Retry-After."""
+def check_status(
+    status: int, retry_after: str | None, text: str, location: str | None = None
+) -> None:
+    """Raise `ServerError` for an HTTP error status, with the server's text and Retry-After;
+    a redirect is an error too (it is never followed: it could carry the api key elsewhere)."""
     if status >= 400:
         raise ServerError(status, text.strip(), _seconds(retry_after))
+    if 300 <= status < 400:
+        target = urlsplit(location or "").netloc or location or "an unnamed place"
+        raise ResponseError(f"HTTP {status} redirect to {target}, not followed")
+
+
+def too_large(limit: int) -> ResponseError:
+    """The error of a response over the size cap."""
+    return ResponseError(
+        f"response larger than {limit:,} bytes (backend key max_response_bytes); not read further"
+    )
 
 
 def _seconds(value: str | None) -> float | None:
@@ -125,11 +144,18 @@ class HttpTransport:
         headers: dict[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: bool | str = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        """`transport` replaces the network, e.g. ``httpx.MockTransport`` in unit tests."""
+        """`transport` replaces the network, e.g. ``httpx.MockTransport`` in unit tests.
+
+        Proxies are never used (``trust_env=False``): ``HTTP_PROXY`` would otherwise get the
+        bearer token, even for a server on this machine.
+        """
         self._timeout_s = timeout_s
+        self._max_bytes = max_response_bytes
         self._client = httpx.AsyncClient(
             transport=transport,
+            trust_env=False,
             verify=tls_context(verify),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
@@ -143,25 +169,36 @@ class HttpTransport:
     ) -> tuple[int, Any]:
         """POST `body`; the arrival time of the full response and its decoded JSON."""
         with translate_errors(self._timeout_s):
-            response = await self._client.post(url, json=body, headers=headers)
-            arrived = time.perf_counter_ns()
-        self._raise_for_status(response, response.text)
-        if not response.content.strip():
+            async with self._client.stream("POST", url, json=body, headers=headers) as response:
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self._max_bytes:
+                        raise too_large(self._max_bytes)
+                    chunks.append(chunk)
+                arrived = time.perf_counter_ns()
+        text = b"".join(chunks).decode(response.encoding or "utf-8", "replace")
+        self._raise_for_status(response, text)
+        if not text.strip():
             raise ResponseError(f"empty response body (HTTP {response.status_code})")
-        return arrived, parse_json(response.text)
+        return arrived, parse_json(text)
 
     async def post_stream(
         self, url: str, body: dict[str, Any], headers: dict[str, str]
     ) -> AsyncGenerator[tuple[int, str], None]:
         """POST `body` and yield ``(arrival_ns, data)`` for each SSE event as it arrives."""
         decoder = SSEDecoder()
+        size = 0
         with translate_errors(self._timeout_s):
             async with self._client.stream("POST", url, json=body, headers=headers) as response:
-                if response.status_code >= 400:
-                    text = (await response.aread()).decode("utf-8", "replace")
+                if response.status_code >= 300:
+                    text = (await response.aread())[: 2**16].decode("utf-8", "replace")
                     self._raise_for_status(response, text)
                 async for chunk in response.aiter_bytes():
                     arrived = time.perf_counter_ns()
+                    size += len(chunk)
+                    if size > self._max_bytes:
+                        raise too_large(self._max_bytes)
                     for data in decoder.feed(chunk):
                         yield arrived, data
         for data in decoder.flush():
@@ -169,7 +206,10 @@ class HttpTransport:
 
     @staticmethod
     def _raise_for_status(response: httpx.Response, text: str) -> None:
-        check_status(response.status_code, response.headers.get("retry-after"), text)
+        headers = response.headers
+        check_status(
+            response.status_code, headers.get("retry-after"), text, headers.get("location")
+        )
 
     async def aclose(self) -> None:
         """Close the pooled connections."""

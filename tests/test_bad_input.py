@@ -200,7 +200,7 @@ def test_an_unknown_server_key_lists_the_allowed_ones(suite: pytest.Pytester) ->
 
 def test_a_bad_accuracy_option_is_a_usage_error(suite: pytest.Pytester) -> None:
     result = suite.runpytest("--aisbench-model=vllm_chat", "--aisbench-min-accuracy=75")
-    assert_usage_error(result, "*--aisbench-min-accuracy: '75' is not an accuracy between 0 and 1*")
+    assert_usage_error(result, "*--aisbench-min-accuracy: '75' is not a fraction between 0 and 1*")
 
 
 # -- datasets ----------------------------------------------------------------------------------

@@ -45,10 +45,14 @@ def record(
     )
 
 
-def gate(*outcomes: str, min_accuracy: float | None = None) -> AccuracyGate:
-    """The one gate of model m on dataset d with these outcomes in index order."""
+def gate(
+    *outcomes: str, min_accuracy: float | None = None, max_error_rate: float = 1.0
+) -> AccuracyGate:
+    """The one gate of model m on dataset d with these outcomes in index order; errors are
+    allowed unless `max_error_rate` says otherwise (its own tests are at the end)."""
     [result] = accuracy_gates(
-        [record("m", "d", i, o, min_accuracy) for i, o in enumerate(outcomes)]
+        [record("m", "d", i, o, min_accuracy) for i, o in enumerate(outcomes)],
+        max_error_rate=max_error_rate,
     )
     return result
 
@@ -193,6 +197,8 @@ def test_name_explain_and_dict() -> None:
         "accuracy": 0.75,
         "ci95": [low, high],
         "min_accuracy": 0.8,
+        "error_rate": 0.2,
+        "max_error_rate": 1.0,
         "verdict": "FAIL",
     }
 
@@ -215,7 +221,8 @@ def test_table_has_a_header_and_one_aligned_line_per_gate() -> None:
             record("model_a", "demo_gsm8k", 3, "incorrect", 0.5),
             record("model_a", "demo_gsm8k", 4, "error", 0.5),
             record("b", "d", 0, "error"),
-        ]
+        ],
+        max_error_rate=1.0,
     )
     lines = format_table(gates)
     assert len(lines) == 3
@@ -232,6 +239,8 @@ def test_table_has_a_header_and_one_aligned_line_per_gate() -> None:
         "95%",
         "CI",
         "min",
+        "max",
+        "error",
         "verdict",
     ]
     assert lines[1].split() == [
@@ -246,6 +255,7 @@ def test_table_has_a_header_and_one_aligned_line_per_gate() -> None:
         "n/a",
         "0.0%-100.0%",
         "-",
+        "100%",
         "-",
     ]
     assert lines[2].split() == [
@@ -260,6 +270,7 @@ def test_table_has_a_header_and_one_aligned_line_per_gate() -> None:
         "75.0%",
         "30.1%-95.4%",
         "50.0%",
+        "100%",
         "PASS",
     ]
     # columns line up: each cell starts where its header starts
@@ -282,3 +293,16 @@ def test_a_gate_over_a_subset_says_how_many_samples_it_covers() -> None:
     (whole,) = accuracy_gates(records, {"demo": 2})
     assert (whole.partial, whole.coverage) == (False, "2")
     assert "2 of 8" in format_table([gate])[1]
+
+
+def test_errors_beyond_the_max_error_rate_fail_the_gate_whatever_the_accuracy() -> None:
+    # 55 % of the samples errored: the accuracy of the rest (100 %) must not pass the run
+    failing = gate(*["error"] * 11, *["correct"] * 9, min_accuracy=0.75, max_error_rate=0.0)
+    assert (failing.verdict, failing.accuracy, failing.error_rate) == ("FAIL", 1.0, 0.55)
+    assert failing.explain() == (
+        "11 of 20 samples of m on d ended in error (55.0% > max 0.0%, --aisbench-max-error-rate)"
+    )
+    assert gate("error", "correct", max_error_rate=0.5).verdict == "-"
+    assert gate("error", "correct", "correct", max_error_rate=0.5).verdict == "-"
+    assert gate("error", "error", "correct", max_error_rate=0.5).verdict == "FAIL"
+    assert gate("correct", max_error_rate=0.0).to_dict()["max_error_rate"] == 0.0

@@ -46,6 +46,7 @@ RECORD_DICT = {
     "ttft_s": 0.25,
     "e2el_s": 4.5,
     "min_accuracy": 0.5,
+    "notes": "",
 }
 
 

@@ -69,7 +69,7 @@ def read_problems(path: Path) -> tuple[Problem, ...]:
     """
     try:
         with path.open("rb") as lines:
-            return tuple(
+            problems = tuple(
                 _parse_line(raw, path, line_no)
                 for line_no, raw in enumerate(lines, start=1)
                 if raw.strip()
@@ -78,6 +78,9 @@ def read_problems(path: Path) -> tuple[Problem, ...]:
         raise DatasetError(f"GSM8K file not found: {path.absolute()}. {HOW_TO_GET}") from None
     except OSError as exc:
         raise DatasetError(f"cannot read GSM8K file {path.absolute()}: {exc}") from None
+    if not problems:
+        raise DatasetError(f"GSM8K file {path.absolute()} holds no samples (no non-empty line)")
+    return problems
 
 
 def _parse_line(raw: bytes, path: Path, line_no: int) -> Problem:

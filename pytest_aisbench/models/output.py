@@ -72,6 +72,8 @@ class RequestOutput(Output):
     """Where ``output_tokens`` came from: ``usage``, ``tokenizer`` or ``events``."""
     streamed: bool = False
     """Whether the answer came as a stream of events (TTFT and ITL exist only then)."""
+    notes: str = ""
+    """What the record should say about how the answer arrived (e.g. invalid UTF-8)."""
     attempts: int = 0
     request_body: dict[str, Any] = field(default_factory=dict)
     """The body sent, with no credentials, kept for debugging."""
@@ -88,3 +90,4 @@ class RequestOutput(Output):
         self.event_times_ns = []
         self.content_times_ns = []
         self.token_source = ""
+        self.notes = ""

@@ -24,6 +24,7 @@ from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.template import APITemplateParser, LMTemplateParser
 from pytest_aisbench.secret import Secret
 from pytest_aisbench.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT_S,
     HttpTransport,
     parse_json,
@@ -35,6 +36,7 @@ from pytest_aisbench.utils.prompt import PromptType
 RETRY_BACKOFF_S = 0.5
 """First retry waits about this long; each next one twice as long, with jitter, up to the cap."""
 RETRY_BACKOFF_CAP_S = 8.0
+REPLACED_UTF8 = "the stream held invalid UTF-8, decoded as replacement characters (U+FFFD)"
 CHAT_META_TEMPLATE: dict[str, Any] = {
     "round": [
         {"role": "HUMAN", "api_role": "HUMAN"},
@@ -86,6 +88,11 @@ class BaseAPIModel(BaseModel):
     """False, True, or a CA bundle's path (backend keys ``verify_ssl`` and ``ca_bundle``)."""
     max_connections: int = 1
     """Requests in flight at once: the backend's ``batch_size``."""
+    deadline_s: float | None = None
+    """Seconds an attempt may take in all (backend key ``deadline``); None: ``timeout`` plus one
+    second per token of ``max_out_len``; 0: no deadline."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """The size cap of one response (backend key ``max_response_bytes``)."""
     transport: Transport | None = None
     """The HTTP client; created on first use unless given (``ModelConfig.build(transport=)``)."""
     default_meta_template: dict[str, Any] | None = None
@@ -184,6 +191,7 @@ class BaseAPIModel(BaseModel):
                 headers=self._auth_headers(),
                 timeout=5.0,
                 verify=tls_context(self.tls_verify),
+                trust_env=False,  # no proxy gets the key (see HttpTransport)
             )
         if response.status_code >= 400:
             raise TransportError(f"{method} {url} answered HTTP {response.status_code}")
@@ -200,11 +208,21 @@ class BaseAPIModel(BaseModel):
             output.success, output.error_info = False, f"get_request_body failed: {exc!r}"
             return output
         output.request_body = body
+        deadline = self.attempt_deadline(max_out_len)
         for attempt in range(attempts):
             output.reset()
             output.attempts = attempt + 1
             try:
-                await (self._stream_infer if self.stream else self._text_infer)(body, output)
+                infer = self._stream_infer if self.stream else self._text_infer
+                async with asyncio.timeout(deadline):
+                    await infer(body, output)
+            except TimeoutError:
+                output.success = False
+                output.error_info = (
+                    f"deadline: no complete response within {deadline:g} s (backend key "
+                    "deadline: timeout + 1 s per token of max_out_len by default)"
+                )
+                return output
             except BackendError as exc:
                 output.success, output.error_info = False, str(exc)
                 if not exc.retryable or attempt + 1 == attempts:
@@ -215,6 +233,12 @@ class BaseAPIModel(BaseModel):
                 return output
         return output
 
+    def attempt_deadline(self, max_out_len: int) -> float | None:
+        """Seconds one attempt may take in all (see `deadline_s`); None: no limit."""
+        if self.deadline_s is None:
+            return self.timeout_s + max_out_len
+        return self.deadline_s or None
+
     def _transport_for_loop(self) -> Transport:
         if self.transport is None:
             kind = AsyncioTransport if self.http_client == "asyncio" else HttpTransport
@@ -222,6 +246,7 @@ class BaseAPIModel(BaseModel):
                 max_connections=self.max_connections,
                 timeout_s=self.timeout_s,
                 verify=self.tls_verify,
+                max_response_bytes=self.max_response_bytes,
             )
         return self.transport
 
@@ -245,6 +270,8 @@ class BaseAPIModel(BaseModel):
                 if data.strip() == "[DONE]":
                     done = True
                     break
+                if "\ufffd" in data and not output.notes:
+                    output.notes = REPLACED_UTF8
                 await self._parse(self.parse_stream_response, parse_json(data), output, arrived)
         if not output.event_times_ns:
             raise ResponseError("empty response body: the stream ended without any event")
