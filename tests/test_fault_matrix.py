@@ -70,6 +70,10 @@ MATRIX: tuple[tuple[str, str, tuple[str, ...], str, bool, tuple[str, ...]], ...]
      ("timeout: ReadTimeout: no data from the server for 0.2 s",)),
     ("overlong",              "both",   ALL,        "long",    False,   ()),
     ("trickle",               "both",   ALL,        "success", False,   ()),
+    ("endless",               "both",   ALL,        "error",   False,
+     ("deadline: no complete response within 1 s",)),
+    ("no_headers",            "both",   ALL,        "error",   True,
+     ("timeout: ReadTimeout: no data from the server for 0.2 s",)),
 )
 """(fault, mode, protocols, outcome, retried, fragments). Outcomes: ``success`` (the whole
 answer), ``partial`` (success with the text sent before the cut: Triton's stream has no final
@@ -82,6 +86,8 @@ ANSWER = "Two plus two makes four. The answer is 4."
 """8 simulator tokens."""
 MAX_OUT_LEN = 16
 STALL_TIMEOUT_S = 0.2
+DEADLINE_S = 1.0
+"""Each attempt's deadline: far more than any other fault's attempt takes, `endless` hits it."""
 TRICKLE_GAP_S = 0.06
 TRICKLE_TIMEOUT_S = 0.3
 """Longer than the trickle's gap, shorter than its whole response."""
@@ -140,6 +146,7 @@ def backend(protocol: str, port: int, stream: bool, retry: int, timeout: float) 
         host_ip="127.0.0.1", host_port=port, model="sim-model", stream=stream, retry=retry
     )
     model.timeout_s = timeout
+    model.deadline_s = DEADLINE_S
     model.tls_verify = False  # plain http; spares loading the CA bundle (~60 ms) per backend
     return model
 
@@ -163,7 +170,9 @@ def configure(sim: RunningSimulator, fault: str) -> float:
     else:
         sim.config.fault = fault
     sim.config.trickle_gap = TRICKLE_GAP_S
-    return {"stall": STALL_TIMEOUT_S, "trickle": TRICKLE_TIMEOUT_S}.get(fault, DEFAULT_TIMEOUT_S)
+    timeouts = {"stall": STALL_TIMEOUT_S, "no_headers": STALL_TIMEOUT_S}
+    timeouts["trickle"] = TRICKLE_TIMEOUT_S
+    return timeouts.get(fault, DEFAULT_TIMEOUT_S)
 
 
 # -- the matrix -------------------------------------------------------------------------------

@@ -67,6 +67,10 @@ FAULTS: dict[str, str] = {
     "stall": "send a few events (no headers for a whole body), then nothing until the client goes",
     "overlong": "ignore the requested maximum and generate far more tokens",
     "trickle": "send each event (a whole body in pieces) `trickle_gap` seconds apart",
+    "endless": "never finish: repeat the first event (a whole body: a space) every "
+    "`trickle_gap` seconds until the client goes",
+    "no_headers": "read the request, then send nothing at all (no status line) until the "
+    "client goes",
 }
 """Every fault name, with what it does; `SimulatorConfig.fault` must be one of them or ''."""
 
@@ -130,6 +134,8 @@ async def serve(request: Request, handler: Handler, stats: SimulatorStats) -> No
         await _respond_error(request, handler, status, message)
     elif name == "reset_before_response":
         await _reset(request.send, request.receive)
+    elif name == "no_headers":
+        await _wait_disconnect(request.receive)
     elif name == "overlong":
         await handler(replayed)  # the protocol reads `length_limits`
     else:
@@ -235,6 +241,9 @@ class _FaultySend:
     async def _on_start(self, message: Message) -> None:
         if self.fault == "stall" and not self.stream:
             await self._stall()
+        elif self.fault == "endless" and not self.stream:  # chunked: the body never ends
+            headers = [(k, v) for k, v in message.get("headers", ()) if k != b"content-length"]
+            await self._send({**message, "headers": headers})
         elif self.fault in ("invalid_json_event", "empty_body") and not self.stream:
             self._start = message  # sent with the body, whose length changes
         else:
@@ -249,6 +258,8 @@ class _FaultySend:
             await self._reset()
         elif self.fault in ("invalid_json_event", "empty_body"):
             await self._send_whole(INVALID_JSON if self.fault == "invalid_json_event" else b"")
+        elif self.fault == "endless":
+            await self._forever({"type": "http.response.body", "body": b" ", "more_body": True})
         elif self.fault == "trickle":
             size = -(-len(body) // TRICKLE_PIECES)
             for start in range(0, len(body), size):
@@ -277,6 +288,9 @@ class _FaultySend:
         fault = self.fault
         if fault == "empty_body":
             return
+        if fault == "endless":
+            await self._forever(message)
+            return
         if fault == "trickle":
             await asyncio.sleep(self.trickle_gap)
         if self.events >= AFTER_EVENTS:
@@ -302,6 +316,17 @@ class _FaultySend:
     async def _reset(self) -> None:
         self.done = True
         await _reset(self._send, self._receive)
+
+    async def _forever(self, message: Message) -> None:
+        """Send `message` every `trickle_gap` seconds until the client disconnects."""
+        self.done = True
+        gone = asyncio.ensure_future(_wait_disconnect(self._receive))
+        try:
+            while not gone.done():
+                await self._send(message)
+                await asyncio.wait({gone}, timeout=self.trickle_gap)
+        finally:
+            gone.cancel()
 
     async def _stall(self) -> None:
         """Send nothing more, ever: wait until the client gives up and disconnects."""
