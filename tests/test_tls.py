@@ -131,6 +131,13 @@ def test_an_untrusted_certificate_is_an_error_outcome_naming_the_certificate(
     assert tls_sim.stats.requests == 0  # the handshake failed: no request reached the server
 
 
+@pytest.mark.usefixtures("each_http_client")
+def test_a_certificate_failure_is_not_retried(tls_sim: RunningSimulator) -> None:
+    record = first_record(vllm_chat(tls_sim, ("retry", 2)))
+    assert record.outcome == "error" and "CERTIFICATE_VERIFY_FAILED" in record.error
+    assert record.attempts == 1  # a bad certificate stays bad: retrying only wastes the time
+
+
 def test_an_untrusted_certificate_fails_model_discovery_too(tls_sim: RunningSimulator) -> None:
     record = first_record(vllm_chat(tls_sim, ("model", "")))  # "" asks GET /v1/models
     assert record.outcome == "error"
