@@ -164,9 +164,8 @@ class PerfBench:
         sharegpt_path: str | Path | None,
     ) -> list[PromptType] | list[WorkloadItem]:
         path = str(self.model.settings.get("path") or "") or None
-        if workload == "gsm8k":
-            chat = self.model.cls.__name__.endswith("Chat")
-            return gsm8k_prompts(self.datasets_dir, chat=chat)
+        if workload == "gsm8k":  # chat turns; each backend's template parser renders them
+            return gsm8k_prompts(self.datasets_dir, chat=True)
         if workload == "synthetic":
             return synthetic_prompts(count, input_len, output_len, seed, path, range_ratio)
         if workload == "sharegpt":

@@ -253,7 +253,11 @@ async def run_load(
     """
     if not prompts:
         raise ConfigError("no prompts to send", source="run_load", key="prompts")
-    items = [_request_of(prompt, max_out_len) for prompt in prompts]
+    # rendered by the backend's template parser once, before the clock starts, as in accuracy
+    items = [
+        (model.parse_template(prompt, mode="gen"), limit)
+        for prompt, limit in (_request_of(p, max_out_len) for p in prompts)
+    ]
     planned = profile.planned_requests()
     schedule = arrival_schedule(profile, planned) if planned is not None else []
     cap = profile.concurrency
