@@ -206,20 +206,21 @@ class AisbenchSession:
     def write_run_line(self, test_ids: list[str]) -> None:
         """The report's ``run`` line, once the collected items say which datasets run (the
         controller's to write; it carries the resumed records)."""
-        if self.report is not None and not self.is_worker:
-            datasets = self.datasets_of(test_ids) or list(self.settings.dataset_names)
-            info: dict[str, Any] = {
-                "models": [m.abbr for m in self.models],
-                "datasets": datasets,
-                "strict": self.settings.strict,
-            }
-            if self.settings.resume_path is not None:
-                info["resumed_from"] = str(self.settings.resume_path)
-            # records resumed from another file are carried into this one; the file itself
-            # already holds them when resuming into it
-            resumed = [record for _, record in sorted(self.resumed.items())]
-            carried = [] if self.resumes_into_report else resumed
-            self.report.write_run(info, carried)
+        if self.report is None or self.is_worker or self.report.has_run_line:
+            return  # called before every sample line: cheap once written
+        datasets = self.datasets_of(test_ids) or list(self.settings.dataset_names)
+        info: dict[str, Any] = {
+            "models": [m.abbr for m in self.models],
+            "datasets": datasets,
+            "strict": self.settings.strict,
+        }
+        if self.settings.resume_path is not None:
+            info["resumed_from"] = str(self.settings.resume_path)
+        # records resumed from another file are carried into this one; the file itself
+        # already holds them when resuming into it
+        resumed = [record for _, record in sorted(self.resumed.items())]
+        carried = [] if self.resumes_into_report else resumed
+        self.report.write_run(info, carried)
 
     def datasets_of(self, test_ids: list[str]) -> list[str]:
         """The dataset configs that sample items among `test_ids` run, in first-seen order."""
