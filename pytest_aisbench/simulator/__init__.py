@@ -6,7 +6,7 @@ Used by tests and benchmarks where a real model is not the point. Run it in-proc
 
 from __future__ import annotations
 
-from .app import SimulatorApp, SimulatorStats, create_app
+from .app import SimulatorApp, create_app
 from .config import (
     Responder,
     ResponseRule,
@@ -17,6 +17,7 @@ from .config import (
     responder_from_rules,
 )
 from .server import RunningSimulator, running_simulator
+from .stats import SimulatorStats
 
 __all__ = [
     "Responder",

@@ -13,7 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .config import DEFAULT_TEXT, ResponsesFileError, SimulatorConfig, responder_from_file
-from .faults import FAULTS
+from .fault_names import FAULTS
 
 
 def _non_negative_float(value: str) -> float:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 
 from . import faults, mindie, openai, tgi, triton
 from .asgi import Receive, Request, Scope, Send
 from .config import SimulatorConfig
+from .stats import SimulatorStats
 
 Handler = Callable[[Request], Awaitable[None]]
 Routes = Mapping[tuple[str, str], Handler]
@@ -32,21 +32,6 @@ def merge_routes(tables: tuple[Routes, ...]) -> dict[tuple[str, str], Handler]:
             raise ValueError(f"routes served twice: {sorted(clash)}")
         merged.update(table)
     return merged
-
-
-@dataclass
-class SimulatorStats:
-    """What the simulator saw, so tests can check what a client really sent."""
-
-    requests: int = 0
-    """Requests to a generation endpoint (POST)."""
-    in_flight: int = 0
-    max_in_flight: int = 0
-    """The most generation requests open at the same time."""
-    authorizations: list[str] = field(default_factory=list)
-    """The ``Authorization`` header of every generation request ('' when absent)."""
-    faults: int = 0
-    """Generation requests a fault was applied to (see `SimulatorConfig.fault`)."""
 
 
 class SimulatorApp:

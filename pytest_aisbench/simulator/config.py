@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from .fault_names import check_fault
+
 Responder = Callable[[str], str | None]
 """Chooses the reply for one request from its prompt text; None falls back to the fixed text."""
 
@@ -92,8 +94,6 @@ class SimulatorConfig:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "fault":
-            from .faults import check_fault  # lazy: faults imports asgi, which imports us
-
             check_fault(value)
         super().__setattr__(name, value)
 

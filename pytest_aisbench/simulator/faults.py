@@ -1,10 +1,10 @@
 """Fault injection: make chosen generation requests fail the way real servers and networks do.
 
-Set `SimulatorConfig.fault` to one of the names in `FAULTS`. It applies to generation
-requests (POST) only, optionally only to those whose body has `fault_match` in one of its
-strings (the prompt, in practice), and only to the first `fault_count` of those (None: every
-one); every other request is served normally. `SimulatorStats.faults` counts the requests a
-fault was applied to.
+Set `SimulatorConfig.fault` to one of the names in `FAULTS` (defined in `fault_names`). It
+applies to generation requests (POST) only, optionally only to those whose body has
+`fault_match` in one of its strings (the prompt, in practice), and only to the first
+`fault_count` of those (None: every one); every other request is served normally.
+`SimulatorStats.faults` counts the requests a fault was applied to.
 
 Each fault happens at the layer where it happens in real life:
 
@@ -18,7 +18,7 @@ Each fault happens at the layer where it happens in real life:
   ``empty_body``, ``stall``, ``trickle``): the protocol handler runs unchanged and its ASGI
   ``send`` is wrapped to cut, corrupt, hold back or slow down what it sends.
 - generation (``overlong``): the protocol ignores the requested maximum and generates
-  `OVERLONG_FACTOR` times as many tokens, then stops by itself (see `length_limits`).
+  `OVERLONG_FACTOR` times as many tokens, then stops by itself (see `common.length_limits`).
 
 Aborting a connection needs the server's transport, which ASGI does not expose: it is found
 on uvicorn's bound ``send`` (``send.__self__.transport``, h11 and httptools alike). Under
@@ -34,52 +34,32 @@ import socket
 import struct
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .asgi import Message, Receive, Request, Send, send_bytes
+from .config import SimulatorConfig
+from .fault_names import FAULTS, HTTP_FAULTS, OVERLONG_FACTOR, check_fault
+from .stats import SimulatorStats
 
-if TYPE_CHECKING:
-    from .app import SimulatorStats
+__all__ = [
+    "AFTER_EVENTS",
+    "FAULTS",
+    "HTTP_FAULTS",
+    "INVALID_JSON",
+    "MALFORMED_SSE_LINE",
+    "OVERLONG_FACTOR",
+    "TRICKLE_PIECES",
+    "SimulatedReset",
+    "check_fault",
+    "serve",
+]
 
 Handler = Callable[[Request], Awaitable[None]]
-
-HTTP_FAULTS: dict[str, tuple[int, str]] = {
-    "http_400": (400, "Simulated bad request: the server refused this request."),
-    "http_404": (404, "Simulated not found: the server does not know this model."),
-    "http_429": (429, "Simulated overload: too many requests, retry later."),
-    "http_500": (500, "Simulated internal error: the engine crashed."),
-    "http_502": (502, "Simulated bad gateway: the upstream server did not answer."),
-    "http_503": (503, "Simulated unavailable: the server is not ready."),
-}
-"""Status faults: the status and the message put into the protocol's error body."""
-
-FAULTS: dict[str, str] = {
-    **{
-        name: f"answer HTTP {status} with the protocol's error body"
-        for name, (status, _) in HTTP_FAULTS.items()
-    },
-    "reset_before_response": "read the request, then reset the connection (RST) without answering",
-    "reset_mid_stream": "send a few events (half of a whole body), then reset the connection",
-    "end_without_final": "close the stream cleanly after a few events, without its final event",
-    "malformed_sse": "insert a line with no `data:` field (not SSE framing) into the stream",
-    "invalid_json_event": "send an event (or a whole body) that is not valid JSON",
-    "empty_body": "answer 200 with an empty body (a stream with no events)",
-    "stall": "send a few events (no headers for a whole body), then nothing until the client goes",
-    "overlong": "ignore the requested maximum and generate far more tokens",
-    "trickle": "send each event (a whole body in pieces) `trickle_gap` seconds apart",
-    "endless": "never finish: repeat the first event (a whole body: a space) every "
-    "`trickle_gap` seconds until the client goes",
-    "no_headers": "read the request, then send nothing at all (no status line) until the "
-    "client goes",
-}
-"""Every fault name, with what it does; `SimulatorConfig.fault` must be one of them or ''."""
 
 AFTER_EVENTS = 2
 """Stream events sent before a mid-stream fault (``reset_mid_stream``, ``end_without_final``,
 ``stall``) strikes; ``invalid_json_event`` corrupts the last of them and ``malformed_sse``
 inserts its line before it."""
-OVERLONG_FACTOR = 8
-"""``overlong`` generates this many times the requested maximum."""
 TRICKLE_PIECES = 8
 """``trickle`` sends a whole (non-stream) body in this many pieces."""
 MALFORMED_SSE_LINE = b'{"note": "a JSON line sent without SSE framing"}\n\n'
@@ -88,28 +68,8 @@ INVALID_JSON = b'{"text_output": "cut here'
 """What ``invalid_json_event`` sends instead of an event's (or a body's) JSON."""
 
 
-def check_fault(name: str) -> None:
-    """Raise ValueError naming the allowed faults unless `name` is one of them or ''."""
-    if name and name not in FAULTS:
-        allowed = ", ".join(sorted(FAULTS))
-        raise ValueError(f"unknown simulator fault {name!r}; one of: {allowed}")
-
-
 class SimulatedReset(ConnectionResetError):
     """Raised from the application when the server's transport cannot be found to abort."""
-
-
-def length_limits(config: Any, limit: int) -> dict[str, Any]:
-    """The ``limit`` and ``output_len`` a protocol plans a generation with.
-
-    Normally the request's own limit and the configured ``output_len``; under ``overlong``,
-    `OVERLONG_FACTOR` times the limit, with a reply one token shorter than that so the
-    simulated model stops by itself (finish reason ``stop`` / ``eos_token``).
-    """
-    if config.fault != "overlong":
-        return {"limit": limit, "output_len": config.output_len}
-    overlong = OVERLONG_FACTOR * limit
-    return {"limit": overlong, "output_len": overlong - 1}
 
 
 async def serve(request: Request, handler: Handler, stats: SimulatorStats) -> None:
@@ -137,13 +97,13 @@ async def serve(request: Request, handler: Handler, stats: SimulatorStats) -> No
     elif name == "no_headers":
         await _wait_disconnect(request.receive)
     elif name == "overlong":
-        await handler(replayed)  # the protocol reads `length_limits`
+        await handler(replayed)  # the protocol reads `common.length_limits`
     else:
         faulty = _FaultySend(name, request.send, request.receive, config.trickle_gap)
         await handler(Request(request.scope, replayed.receive, faulty, config, request.arrival))
 
 
-def _selected(config: Any, body: bytes, stats: SimulatorStats) -> bool:
+def _selected(config: SimulatorConfig, body: bytes, stats: SimulatorStats) -> bool:
     if config.fault_count is not None and stats.faults >= config.fault_count:
         return False
     if not config.fault_match:

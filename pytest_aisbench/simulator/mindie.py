@@ -38,13 +38,24 @@ Where the documentation is silent, assumed here:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
-from .asgi import BadBody, EventStream, Request
+from .asgi import EventStream, Request
+from .common import Job as BaseJob
+from .common import (
+    TypedError,
+    is_int,
+    optional_bool,
+    read_job,
+    respond_when_generated,
+    stream_tokens,
+    string_list,
+)
 from .config import SimulatorConfig
-from .faults import length_limits
-from .tokens import Generation, TokenSchedule, count_prompt_tokens, plan_generation, sleep_until
+from .tokens import Generation, count_prompt_tokens
 
 DEFAULT_MAX_NEW_TOKENS = 20
 """MindIE's documented default for ``parameters.max_new_tokens``."""
@@ -55,60 +66,44 @@ SEED = 846930886
 """The seed reported in ``details`` when the request names none (MindIE's example value)."""
 
 
-class MindieError(Exception):
-    """A request MindIE would refuse."""
+class MindieError(TypedError):
+    """A request MindIE would refuse: TGI's body shape with ``error_type`` "validation"."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+    FAULT_TYPES: ClassVar[Mapping[int, str]] = {
+        400: "validation",
+        404: "validation",
+        429: "overloaded",
+    }
+    FAULT_DEFAULT_TYPE = "internal"
 
-    def body(self) -> dict[str, Any]:
-        return {"error": self.message, "error_type": "validation"}
 
-
-def error_body(status: int, message: str) -> dict[str, Any]:
-    """The error body for `status` (used by `faults`): TGI's shape, as assumed above."""
-    kind = {400: "validation", 404: "validation", 429: "overloaded"}.get(status, "internal")
-    return {"error": message, "error_type": kind}
+error_body = MindieError.fault_body
+"""The error body for a status (used by `faults`): TGI's shape, as assumed above."""
 
 
 @dataclass(frozen=True)
-class Job:
-    prompt_text: str
+class Job(BaseJob):
+    """A validated ``/infer`` request."""
+
     prompt_tokens: int
-    limit: int
     stream: bool
     details: bool
-    stop: tuple[str, ...]
     seed: int
 
 
 async def infer(request: Request) -> None:
     """``POST /infer``: one body after the last token, or one event per token."""
-    try:
-        job = parse_job(await request.json(), request.config)
-    except BadBody as exc:
-        await request.respond_json(400, MindieError(400, str(exc)).body())
+    job = await read_job(request, partial(parse_job, config=request.config), MindieError)
+    if job is None:
         return
-    except MindieError as exc:
-        await request.respond_json(exc.status, exc.body())
-        return
-    generation = plan_generation(
-        request.config.reply_for(job.prompt_text),
-        **length_limits(request.config, job.limit),
-        eos=request.config.eos_chunk,
-        stop=job.stop,
-    )
-    schedule = TokenSchedule(request.arrival, request.config.ttft, request.config.itl)
+    generation = job.generate(request.config, eos=request.config.eos_chunk)
     if job.stream:
-        await _stream(request, job, generation, schedule)
+        await _stream(request, job, generation)
         return
-    await sleep_until(schedule.last_deadline(generation.completion_tokens))
     body: dict[str, Any] = {"generated_text": generation.content_text}
     if job.details:
         body["details"] = _details(job, generation)
-    await request.respond_json(200, body)
+    await respond_when_generated(request, generation.completion_tokens, body)
 
 
 def _finish_reason(generation: Generation) -> str:
@@ -125,31 +120,25 @@ def _details(job: Job, generation: Generation) -> dict[str, Any]:
     }
 
 
-async def _stream(
-    request: Request, job: Job, generation: Generation, schedule: TokenSchedule
-) -> None:
+async def _stream(request: Request, job: Job, generation: Generation) -> None:
     """One event per token at its deadline, then the final event with the whole text.
 
     The final event follows the last token at once (MindIE sends it with the last token's
     timing); it carries ``generated_text`` and ``details`` and no token text.
     """
+    config = request.config
     tokens = generation.tokens or ("",)
-    events = EventStream(request)
-    await events.start()
-    watcher = request.watch_disconnect()
-    try:
-        for index, text in enumerate(tokens):
-            await sleep_until(schedule.deadline(index))
-            if request.disconnected:
-                return
-            await events.event(_token_event(request.config, index, text))
-        final = _token_event(request.config, len(tokens), None)
+
+    async def send_token(events: EventStream, index: int, text: str) -> None:
+        await events.event(_token_event(config, index, text))
+
+    async def send_final(events: EventStream) -> None:
+        final = _token_event(config, len(tokens), None)
         final["generated_text"] = generation.content_text
         final["details"] = _details(job, generation) if job.details else None
         await events.event(final)
-        await events.close()
-    finally:
-        watcher.cancel()
+
+    await stream_tokens(request, tokens, send_token, closing=send_final)
 
 
 def _token_event(config: SimulatorConfig, index: int, text: str | None) -> dict[str, Any]:
@@ -165,6 +154,7 @@ def _token_event(config: SimulatorConfig, index: int, text: str | None) -> dict[
 
 
 def parse_job(body: Any, config: SimulatorConfig) -> Job:
+    """Validate an ``/infer`` body: the documented fields the simulator reads."""
     if not isinstance(body, dict):
         raise MindieError(422, "The request body must be a JSON object.")
     prompt_text = _inputs(body.get("inputs"))
@@ -187,7 +177,9 @@ def parse_job(body: Any, config: SimulatorConfig) -> Job:
         limit=_max_new_tokens(parameters),
         stream=stream,
         details=_bool(parameters, "details", "parameters.details"),
-        stop=_stop(parameters.get("stop")),
+        stop=string_list(
+            parameters.get("stop"), MindieError(422, "stop must be a string or a list of strings.")
+        ),
         seed=_seed(parameters),
     )
 
@@ -203,15 +195,11 @@ def _inputs(inputs: Any) -> str:
     raise MindieError(422, "inputs must be a non-empty string or a list of content parts.")
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _max_new_tokens(parameters: dict[str, Any]) -> int:
     value = parameters.get("max_new_tokens", DEFAULT_MAX_NEW_TOKENS)
     if value is None:
         return DEFAULT_MAX_NEW_TOKENS
-    if not _is_int(value) or not 0 < value <= MAX_NEW_TOKENS_CAP:
+    if not is_int(value) or not 0 < value <= MAX_NEW_TOKENS_CAP:
         message = f"max_new_tokens must be an integer in (0, {MAX_NEW_TOKENS_CAP}], got {value!r}."
         raise MindieError(422, message)
     return int(value)
@@ -221,28 +209,16 @@ def _seed(parameters: dict[str, Any]) -> int:
     value = parameters.get("seed")
     if value is None:
         return SEED
-    if not _is_int(value) or value <= 0:
+    if not is_int(value) or value <= 0:
         raise MindieError(422, f"seed must be a positive integer, got {value!r}.")
     return int(value)
 
 
 def _bool(body: dict[str, Any], key: str, name: str) -> bool:
-    value = body.get(key, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise MindieError(422, f"{name} must be a boolean, got {value!r}.")
-    return value
-
-
-def _stop(stop: Any) -> tuple[str, ...]:
-    if stop is None:
-        return ()
-    if isinstance(stop, str):
-        return (stop,)
-    if isinstance(stop, list) and all(isinstance(item, str) for item in stop):
-        return tuple(stop)
-    raise MindieError(422, "stop must be a string or a list of strings.")
+    """A boolean field; `name` is how the error message calls it (``parameters.details``)."""
+    return optional_bool(
+        body, key, lambda value: MindieError(422, f"{name} must be a boolean, got {value!r}.")
+    )
 
 
 ROUTES = {

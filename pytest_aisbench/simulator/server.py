@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from .app import SimulatorStats, create_app
+from .app import create_app
 from .config import SimulatorConfig
+from .stats import SimulatorStats
 
 
 @dataclass(frozen=True)

@@ -32,44 +32,46 @@ Unsupported: `best_of > 1`, `top_n_tokens`, grammars, adapters (ignored, not ref
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from . import vita
 from .asgi import BadBody, EventStream, Request, send_bytes
+from .common import Job as BaseJob
+from .common import TypedError, is_int, respond_when_generated, stream_tokens, string_list
 from .config import SimulatorConfig
-from .faults import length_limits
-from .tokens import Generation, TokenSchedule, count_prompt_tokens, plan_generation, sleep_until
+from .tokens import Generation, count_prompt_tokens
 
 VERSION = "3.3.4-simulator"
 EOS_TEXT = "</s>"
 EOS_ID = 2
 FIRST_TOKEN_ID = 1000
 LOGPROB = -0.1
+MAX_STOP_SEQUENCES = 4
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 
 
-class TGIError(Exception):
+class TGIError(TypedError):
     """A request TGI would refuse; becomes `{"error", "error_type"}`."""
 
+    FAULT_TYPES: ClassVar[Mapping[int, str]] = {
+        400: "validation",
+        404: "not_found",
+        429: "overloaded",
+        500: "generation",
+    }
+    FAULT_DEFAULT_TYPE = "unavailable"
+
     def __init__(self, message: str, status: int = 422, error_type: str = "validation") -> None:
-        super().__init__(message)
-        self.status = status
+        if error_type == "validation":
+            message = f"Input validation error: {message}"
+        super().__init__(status, message)
         self.error_type = error_type
-        self.message = (
-            f"Input validation error: {message}" if error_type == "validation" else message
-        )
-
-    def body(self) -> dict[str, str]:
-        return {"error": self.message, "error_type": self.error_type}
 
 
-_FAULT_ERROR_TYPES = {400: "validation", 404: "not_found", 429: "overloaded", 500: "generation"}
-
-
-def error_body(status: int, message: str) -> dict[str, str]:
-    """The error body of this protocol for `status` (used by `faults`)."""
-    return {"error": message, "error_type": _FAULT_ERROR_TYPES.get(status, "unavailable")}
+error_body = TGIError.fault_body
+"""The error body of this protocol for a status (used by `faults`)."""
 
 
 class Rejection(Exception):
@@ -80,25 +82,31 @@ class Rejection(Exception):
         self.status = status
         self.text = text
 
+    async def send(self, request: Request) -> None:
+        """Answer the plain-text refusal."""
+        await send_bytes(request.send, self.status, self.text.encode(), _TEXT_HEADERS)
+
 
 @dataclass(frozen=True)
-class Job:
-    """A validated generation request."""
+class Job(BaseJob):
+    """A validated `GenerateRequest`; `prompt_text` is its `inputs`."""
 
-    inputs: str
     prompt_tokens: int
-    limit: int
-    stop: tuple[str, ...]
     details: bool
     decoder_input_details: bool
     return_full_text: bool
     seed: int | None
+
+    def plan(self, config: SimulatorConfig) -> Generation:
+        """What the simulated model generates: the reply, then EOS unless cut first."""
+        return self.generate(config, eos=True, include_stop_str=True)
 
 
 # --- endpoints ---------------------------------------------------------------------------
 
 
 async def info(request: Request) -> None:
+    """``GET /info``: the model and router limits TGI reports."""
     config = request.config
     await request.respond_json(
         200,
@@ -108,7 +116,7 @@ async def info(request: Request) -> None:
             "model_pipeline_tag": "text-generation",
             "max_concurrent_requests": 128,
             "max_best_of": 2,
-            "max_stop_sequences": 4,
+            "max_stop_sequences": MAX_STOP_SEQUENCES,
             "max_input_tokens": config.max_model_len - 1,
             "max_total_tokens": config.max_model_len,
             "validation_workers": 2,
@@ -122,29 +130,30 @@ async def info(request: Request) -> None:
 
 
 async def generate(request: Request) -> None:
+    """``POST /generate``: TGI's whole reply, or VITA's (which shares the path)."""
     try:
         body = await _body(request)
-        if vita.is_vita_request(body):  # VITA's /generate shares the path
+        if vita.is_vita_request(body):
             await vita.generate(request, body)
             return
         job = parse_job(body, request.config, stream=False)
     except Rejection as exc:
-        await send_bytes(request.send, exc.status, exc.text.encode(), _TEXT_HEADERS)
+        await exc.send(request)
         return
     except TGIError as exc:
         await request.respond_json(exc.status, exc.body())
         return
-    generation = plan(job, request.config)
-    schedule = TokenSchedule(request.arrival, request.config.ttft, request.config.itl)
-    await sleep_until(schedule.last_deadline(generation.completion_tokens))
-    await request.respond_json(200, Reply(job, generation).response())
+    generation = job.plan(request.config)
+    reply = Reply(job, generation).response()
+    await respond_when_generated(request, generation.completion_tokens, reply)
 
 
 async def generate_stream(request: Request) -> None:
+    """``POST /generate_stream``: one event per token; a validation error is one event too."""
     try:
         job = parse_job(await _body(request), request.config, stream=True)
     except Rejection as exc:
-        await send_bytes(request.send, exc.status, exc.text.encode(), _TEXT_HEADERS)
+        await exc.send(request)
         return
     except TGIError as exc:
         events = EventStream(request, prefix=b"data:")
@@ -152,21 +161,12 @@ async def generate_stream(request: Request) -> None:
         await events.event(exc.body())
         await events.close()
         return
-    generation = plan(job, request.config)
-    reply = Reply(job, generation)
-    schedule = TokenSchedule(request.arrival, request.config.ttft, request.config.itl)
-    events = EventStream(request, prefix=b"data:")
-    await events.start()
-    watcher = request.watch_disconnect()
-    try:
-        for index in range(generation.completion_tokens):
-            await sleep_until(schedule.deadline(index))
-            if request.disconnected:
-                return
-            await events.event(reply.stream_event(index))
-        await events.close()
-    finally:
-        watcher.cancel()
+    reply = Reply(job, job.plan(request.config))
+
+    async def send_token(events: EventStream, index: int, text: str) -> None:
+        await events.event(reply.stream_event(index))
+
+    await stream_tokens(request, reply.generation.tokens, send_token, prefix=b"data:")
 
 
 async def _body(request: Request) -> Any:
@@ -209,7 +209,7 @@ def parse_job(body: Any, config: SimulatorConfig, *, stream: bool) -> Job:
     if parameters.get("do_sample") and seed is None:
         seed = random.getrandbits(63)
     return Job(
-        inputs=inputs,
+        prompt_text=inputs,
         prompt_tokens=prompt_tokens,
         limit=limit,
         stop=_stop(parameters.get("stop")),
@@ -221,9 +221,10 @@ def parse_job(body: Any, config: SimulatorConfig, *, stream: bool) -> Job:
 
 
 def _max_new_tokens(value: Any, window: int, prompt_tokens: int) -> int:
+    """The resolved ``max_new_tokens``: the room left in the context when absent."""
     if value is None:
         return window - prompt_tokens
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_int(value):
         raise Rejection(422, "Failed to deserialize the JSON body: `max_new_tokens` is not an int")
     if value < 1:
         raise TGIError("`max_new_tokens` must be strictly positive")
@@ -237,25 +238,14 @@ def _max_new_tokens(value: Any, window: int, prompt_tokens: int) -> int:
     return value
 
 
-def _stop(stop: Any) -> tuple[str, ...]:
-    if stop is None:
-        return ()
-    if isinstance(stop, list) and all(isinstance(item, str) for item in stop):
-        if len(stop) > 4:
-            raise TGIError(f"`stop` supports up to 4 stop sequences. Given: {len(stop)}")
-        return tuple(stop)
-    raise Rejection(422, "Failed to deserialize the JSON body: `stop` is not a list of strings")
-
-
-def plan(job: Job, config: SimulatorConfig) -> Generation:
-    """What the simulated model generates: the reply, then EOS unless cut first."""
-    return plan_generation(
-        config.reply_for(job.inputs),
-        **length_limits(config, job.limit),
-        eos=True,
-        stop=job.stop,
-        include_stop_str=True,
-    )
+def _stop(value: Any) -> tuple[str, ...]:
+    """A list of at most `MAX_STOP_SEQUENCES` strings (serde refuses a lone string)."""
+    invalid = Rejection(422, "Failed to deserialize the JSON body: `stop` is not a list of strings")
+    stop = string_list(value, invalid, allow_string=False)
+    if len(stop) > MAX_STOP_SEQUENCES:
+        given = len(stop)
+        raise TGIError(f"`stop` supports up to {MAX_STOP_SEQUENCES} stop sequences. Given: {given}")
+    return stop
 
 
 # --- response bodies -----------------------------------------------------------------------
@@ -285,7 +275,7 @@ class Reply:
 
     def generated_text(self) -> str:
         text = self.generation.content_text
-        return self.job.inputs + text if self.job.return_full_text else text
+        return self.job.prompt_text + text if self.job.return_full_text else text
 
     def response(self) -> dict[str, Any]:
         """The `/generate` body."""
@@ -295,7 +285,7 @@ class Reply:
             if self.job.decoder_input_details:
                 prefill = [
                     {"id": i, "text": piece, "logprob": None if i == 0 else LOGPROB}
-                    for i, piece in enumerate(self.job.inputs.split())
+                    for i, piece in enumerate(self.job.prompt_text.split())
                 ]
             body["details"] = {
                 "finish_reason": self.finish_reason,

@@ -48,12 +48,21 @@ import json
 import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from .asgi import BadBody, EventStream, Request
+from .asgi import EventStream, Request
+from .common import Job as BaseJob
+from .common import (
+    ProtocolError,
+    is_int,
+    read_job,
+    respond_when_generated,
+    stream_tokens,
+    string_list,
+)
 from .config import SimulatorConfig
-from .faults import length_limits
-from .tokens import Generation, TokenSchedule, plan_generation, sleep_until
+from .tokens import Generation
 
 MODEL_VERSION = "1"
 
@@ -69,18 +78,19 @@ _MODEL_PATH = re.compile(
 _LIMIT_KEYS = ("max_tokens", "max_new_tokens")
 
 
-class TritonError(Exception):
+class TritonError(ProtocolError):
     """A request Triton would refuse; the body is ``{"error": message}``."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+
+error_body = TritonError.fault_body
+"""The error body of this protocol, for any status (used by `faults`)."""
 
 
-def error_body(status: int, message: str) -> dict[str, str]:
-    """The error body of this protocol, for any status (used by `faults`)."""
-    return {"error": message}
+@dataclass(frozen=True)
+class Job(BaseJob):
+    """A validated generate request."""
+
+    return_finish_reason: bool
 
 
 # --- routing -------------------------------------------------------------------------------
@@ -104,14 +114,20 @@ def _path_model(request: Request) -> tuple[str, str]:
     return str(params.get("model", "")), str(params.get("version", ""))
 
 
-def _check_model(request: Request) -> None:
-    """404 for a model or version this server does not serve, with Triton core's message."""
+async def _refused_model(request: Request) -> bool:
+    """Answer 404 for a model or version this server does not serve, with Triton core's message.
+
+    Checked before the body is read, as Triton resolves the model from the path first.
+    """
     name, version = _path_model(request)
+    message = ""
     if name != request.config.model:
-        raise TritonError(404, f"Request for unknown model: '{name}' is not found")
-    if version and version != MODEL_VERSION:
+        message = f"Request for unknown model: '{name}' is not found"
+    elif version and version != MODEL_VERSION:
         message = f"Request for unknown model: '{name}' version {version} is not found"
-        raise TritonError(404, message)
+    if message:
+        await request.respond_json(404, TritonError(404, message).body())
+    return bool(message)
 
 
 # --- endpoints -----------------------------------------------------------------------------
@@ -131,10 +147,7 @@ async def repository_index(request: Request) -> None:
 
 async def model_metadata(request: Request) -> None:
     """``GET /v2/models/{model}``: the metadata of an LLM ensemble with text in and out."""
-    try:
-        _check_model(request)
-    except TritonError as exc:
-        await request.respond_json(exc.status, {"error": exc.message})
+    if await _refused_model(request):
         return
     tensor = {"datatype": "BYTES", "shape": [-1]}
     await request.respond_json(
@@ -155,53 +168,33 @@ async def model_metadata(request: Request) -> None:
 
 
 async def model_ready(request: Request) -> None:
-    try:
-        _check_model(request)
-    except TritonError as exc:
-        await request.respond_json(exc.status, {"error": exc.message})
-        return
-    await request.respond_empty(200)
+    """``GET /v2/models/{model}/ready``: 200 with an empty body for the served model."""
+    if not await _refused_model(request):
+        await request.respond_empty(200)
 
 
 async def generate(request: Request) -> None:
+    """``POST .../generate``: one response object once the whole reply is generated."""
     await _serve(request, stream=False)
 
 
 async def generate_stream(request: Request) -> None:
+    """``POST .../generate_stream``: one SSE chunk per token."""
     await _serve(request, stream=True)
 
 
-@dataclass(frozen=True)
-class Job:
-    """A validated generate request."""
-
-    prompt_text: str
-    limit: int
-    stop: tuple[str, ...]
-    return_finish_reason: bool
-
-
 async def _serve(request: Request, *, stream: bool) -> None:
-    try:
-        _check_model(request)
-        job = parse_job(await request.json(), request.config)
-    except BadBody as exc:
-        await request.respond_json(400, {"error": str(exc)})
+    if await _refused_model(request):
         return
-    except TritonError as exc:
-        await request.respond_json(exc.status, {"error": exc.message})
+    job = await read_job(request, partial(parse_job, config=request.config), TritonError)
+    if job is None:
         return
-    generation = plan_generation(
-        request.config.reply_for(job.prompt_text),
-        **length_limits(request.config, job.limit),
-        stop=job.stop,
-    )
-    schedule = TokenSchedule(request.arrival, request.config.ttft, request.config.itl)
+    generation = job.generate(request.config)
     if stream:
-        await _stream(request, job, generation, schedule)
+        await _stream(request, job, generation)
         return
-    await sleep_until(schedule.last_deadline(generation.completion_tokens))
-    await request.respond_json(200, _response(request, job, generation.content_text, generation))
+    body = _response(request, job, generation.content_text, generation)
+    await respond_when_generated(request, generation.completion_tokens, body)
 
 
 def _response(
@@ -218,25 +211,16 @@ def _response(
     return body
 
 
-async def _stream(
-    request: Request, job: Job, generation: Generation, schedule: TokenSchedule
-) -> None:
+async def _stream(request: Request, job: Job, generation: Generation) -> None:
     """One SSE ``data:`` chunk per token at its deadline, then the stream just closes."""
     tokens = generation.tokens or ("",)
     last = len(tokens) - 1
-    events = EventStream(request)
-    await events.start()
-    watcher = request.watch_disconnect()
-    try:
-        for index, text in enumerate(tokens):
-            await sleep_until(schedule.deadline(index))
-            if request.disconnected:
-                return
-            final = generation if index == last else None
-            await events.event(_response(request, job, text, final))
-        await events.close()
-    finally:
-        watcher.cancel()
+
+    async def send_token(events: EventStream, index: int, text: str) -> None:
+        final = generation if index == last else None
+        await events.event(_response(request, job, text, final))
+
+    await stream_tokens(request, tokens, send_token)
 
 
 # --- request validation --------------------------------------------------------------------
@@ -258,15 +242,17 @@ def parse_job(body: Any, config: SimulatorConfig) -> Job:
         raise TritonError(
             400, "expected 1 inputs but got 0 inputs for model: missing input 'text_input'"
         )
+    invalid_stop = TritonError(400, "stop_words must be a string or a list of strings")
     return Job(
         prompt_text=text,
         limit=_limit(inputs, config),
-        stop=_stop_words(inputs.get("stop_words")),
+        stop=string_list(inputs.get("stop_words"), invalid_stop, drop_empty=True),
         return_finish_reason=inputs.get("return_finish_reason") is True,
     )
 
 
 def _limit(inputs: dict[str, Any], config: SimulatorConfig) -> int:
+    """The output cap: the first limit input given, capped by the context window."""
     requested: Any = None
     for key in _LIMIT_KEYS:
         if inputs.get(key) is not None:
@@ -282,19 +268,9 @@ def _limit(inputs: dict[str, Any], config: SimulatorConfig) -> int:
         requested = requested[0]
     if requested is None:
         return config.max_model_len
-    if not isinstance(requested, int) or isinstance(requested, bool) or requested < 1:
+    if not is_int(requested) or requested < 1:
         raise TritonError(400, f"max_tokens must be a positive integer, got {requested!r}")
     return min(requested, config.max_model_len)
-
-
-def _stop_words(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,) if value else ()
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(item for item in value if item)
-    raise TritonError(400, "stop_words must be a string or a list of strings")
 
 
 ROUTES = {

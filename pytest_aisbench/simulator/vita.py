@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from .asgi import EventStream, Request
-from .faults import length_limits
-from .tokens import TokenSchedule, plan_generation, sleep_until
+from .common import Job, ProtocolError, is_int, respond_when_generated, stream_tokens
+
+DEFAULT_MAX_TOKENS = 512
 
 
 def is_vita_request(body: Any) -> bool:
@@ -22,35 +23,34 @@ def is_vita_request(body: Any) -> bool:
     return isinstance(body, dict) and "inputs" not in body and isinstance(body.get("prompt"), list)
 
 
-async def generate(request: Request, body: dict[str, Any]) -> None:
-    """Answer one VITA request, streamed or whole."""
-    limit = body.get("max_tokens", 512)
+def parse_job(body: dict[str, Any]) -> Job:
+    """The job of a VITA body (see `is_vita_request`); the reply is chosen by its text parts."""
+    limit = body.get("max_tokens", DEFAULT_MAX_TOKENS)
     texts = [
         p.get("text") for p in body["prompt"] if isinstance(p, dict) and p.get("type") == "text"
     ]
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        await request.respond_json(400, {"error": "max_tokens must be an integer >= 1"})
-        return
+    if not is_int(limit) or limit < 1:
+        raise ProtocolError(400, "max_tokens must be an integer >= 1")
     if not all(isinstance(t, str) for t in texts):
-        await request.respond_json(400, {"error": "a text part needs a string 'text'"})
-        return
-    config = request.config
-    prompt = "\n".join(str(t) for t in texts)
-    generation = plan_generation(config.reply_for(prompt), **length_limits(config, limit))
-    schedule = TokenSchedule(request.arrival, config.ttft, config.itl)
-    if not body.get("stream"):
-        await sleep_until(schedule.last_deadline(generation.completion_tokens))
-        await request.respond_json(200, {"text": [generation.content_text]})
-        return
-    events = EventStream(request)
-    await events.start()
-    watcher = request.watch_disconnect()
+        raise ProtocolError(400, "a text part needs a string 'text'")
+    return Job(prompt_text="\n".join(str(t) for t in texts), limit=limit, stop=())
+
+
+async def generate(request: Request, body: dict[str, Any]) -> None:
+    """Answer one VITA request, streamed or whole."""
     try:
-        for index in range(generation.completion_tokens):
-            await sleep_until(schedule.deadline(index))
-            if request.disconnected:
-                return
-            await events.event({"text": [generation.tokens[index]]})
-        await events.close()
-    finally:
-        watcher.cancel()
+        job = parse_job(body)
+    except ProtocolError as exc:
+        await request.respond_json(exc.status, exc.body())
+        return
+    generation = job.generate(request.config)
+    if not body.get("stream"):
+        reply = {"text": [generation.content_text]}
+        await respond_when_generated(request, generation.completion_tokens, reply)
+        return
+    await stream_tokens(request, generation.tokens, _send_piece)
+
+
+async def _send_piece(events: EventStream, index: int, text: str) -> None:
+    """VITA's stream event: the token's text as a one-element list."""
+    await events.event({"text": [text]})
