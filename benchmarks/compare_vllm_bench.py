@@ -46,14 +46,14 @@ from typing import Any
 from vllm_cli import MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON
 
 from pytest_aisbench.config import load_backend_file
-from pytest_aisbench.engine import run_coroutine
+from pytest_aisbench.engine.loop import run_coroutine
+from pytest_aisbench.managed_server import ManagedServer
 from pytest_aisbench.models import VLLMCustomAPI, VLLMCustomAPIChat
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.perf.loadgen import LoadProfile, run_load
 from pytest_aisbench.perf.metrics import RequestTiming, format_perf_table, summarize
 from pytest_aisbench.perf.workloads import WorkloadItem, synthetic_prompts
-from pytest_aisbench.server import ManagedServer
 from pytest_aisbench.tokens import fill_output_tokens
 
 ROOT = Path(__file__).resolve().parents[1]

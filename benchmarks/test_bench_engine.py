@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pytest
 
 from pytest_aisbench.config import validate_model
-from pytest_aisbench.engine import Engine
+from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.models import VLLMCustomAPIChat
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
 

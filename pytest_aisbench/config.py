@@ -26,7 +26,8 @@ from pytest_aisbench.models.api_models.base_api import BaseAPIModel, service_bas
 from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.registry import MODELS
 from pytest_aisbench.secret import Secret
-from pytest_aisbench.transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_S
+from pytest_aisbench.transport import HTTP_CLIENTS
+from pytest_aisbench.transport.base import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_S
 
 API_KEY_ENV = "AISBENCH_API_KEY"
 """Read when a backend's ``api_key`` is empty, so keys stay out of files and command lines."""
@@ -91,7 +92,6 @@ _LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "batch_padding": ((bool,), "True or False"),
 }
 ALL_KEYS = {**_COMMON_KEYS, **_SERVICE_KEYS, **_LOCAL_KEYS}
-HTTP_CLIENTS = ("httpx", "asyncio")
 NO_EFFECT_KEYS = {
     "use_timestamp": "requests are paced by request_rate; trace timestamps are not replayed",
     "traffic_cfg": "load shapes are aisbench_perf.run() arguments (burstiness, ramp_up, ...)",

@@ -9,7 +9,8 @@
         ├── ServerError       the server answered an HTTP error status (keeps status and body)
         └── ResponseError     the server answered 2xx but the body cannot be understood
 
-Foreign exceptions (httpx, json) become these at one boundary: `pytest_aisbench.transport`.
+Foreign exceptions (httpx, json) become these at one boundary: the transports
+(`pytest_aisbench.transport`).
 """
 
 from __future__ import annotations

@@ -8,20 +8,29 @@ process) keeps the records, writes the report and evaluates the gates at session
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from _pytest.reports import TestReport
 
 from pytest_aisbench.config import NO_EFFECT_KEYS, ModelConfig
 from pytest_aisbench.errors import AisbenchError
+from pytest_aisbench.gate_entries import (
+    fail_session,
+    forget_gates_in_last_failed,
+    is_gate,
+    log_gate_report,
+)
 from pytest_aisbench.gates import format_table
+from pytest_aisbench.markers import (
+    MARKER_HELP,
+    USAGE_ERROR_PREFIX,
+    marker_kwargs,
+    usage_error_at_collection,
+)
 from pytest_aisbench.options import add_options
 from pytest_aisbench.outcomes import STATUS, SampleResult, failure_message
-from pytest_aisbench.perf.bench import PerfBench
-from pytest_aisbench.perf.benchmark_export import export_perf_runs
-from pytest_aisbench.perf.slo import parse_slos
-from pytest_aisbench.progress import progress_line
+from pytest_aisbench.perf import plugin as perf_plugin
 from pytest_aisbench.records import PROPERTY_NAME, SampleRecord, record_from_properties
 from pytest_aisbench.scheduler import (
     DIST_KEY,
@@ -30,17 +39,20 @@ from pytest_aisbench.scheduler import (
     owns,
     worker_shard,
 )
-from pytest_aisbench.session import REPORT_KEY, RESUME_KEY, AisbenchSession, SampleRef
-from pytest_aisbench.simulator import RunningSimulator, running_simulator
+from pytest_aisbench.session import (
+    REPORT_KEY,
+    RESUME_KEY,
+    SESSION_KEY,
+    AisbenchSession,
+    SampleRef,
+    get_session,
+)
 
-session_key = pytest.StashKey[AisbenchSession]()
+if TYPE_CHECKING:  # the simulator (uvicorn included) is imported only by tests that use it
+    from pytest_aisbench.simulator import RunningSimulator
+
 record_key = pytest.StashKey[SampleRecord]()
-perf_key = pytest.StashKey[PerfBench]()
-MARKER_KEYS = {"datasets", "min_accuracy", "slo"}
-PERF_PROPERTY = "aisbench_perf"
 JUNIT_PROPERTIES = ("outcome", "extracted", "reference")
-GATE_PREFIX = "aisbench::"
-"""Node ids of the gate entries logged at session end (``aisbench::gate[model-dataset]``)."""
 """Record fields also shown as properties of their own in JUnit XML."""
 NO_MODEL = "no backend selected: pass --aisbench-model NAME"
 
@@ -50,22 +62,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "aisbench(datasets=[...], min_accuracy=None): the datasets a sample test runs by "
-        "default and their accuracy gate",
-    )
+    config.addinivalue_line("markers", MARKER_HELP)
     try:
         state = AisbenchSession(config)
     except AisbenchError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[session_key] = state
+    config.stash[SESSION_KEY] = state
+    config.pluginmanager.register(perf_plugin, "aisbench-perf")
     if not state.is_worker:
         config.pluginmanager.register(ControllerHooks(state), "aisbench-controller")
+        config.pluginmanager.register(perf_plugin.PerfController(state), "aisbench-perf-controller")
 
 
-def _session(config: pytest.Config) -> AisbenchSession:
-    return config.stash[session_key]
+_session = get_session
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -100,19 +109,6 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput[REPORT_KEY] = str(state.report.path)
 
 
-def _marker_kwargs(definition: Any) -> dict[str, Any]:
-    """The test's ``@pytest.mark.aisbench`` keywords, checked against the allowed ones."""
-    marker = definition.get_closest_marker("aisbench")
-    kwargs = dict(marker.kwargs) if marker else {}
-    unknown = set(kwargs) - MARKER_KEYS
-    if unknown:
-        _usage_error_at_collection(
-            f"{definition.nodeid}: unknown aisbench marker keys "
-            f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}"
-        )
-    return kwargs
-
-
 def _parametrize_nothing(metafunc: pytest.Metafunc, argname: str) -> None:
     skip = pytest.mark.skip(reason=NO_MODEL)
     metafunc.parametrize(argname, [pytest.param(None, marks=skip)], ids=["no-model"],
@@ -124,7 +120,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "aisbench_sample" not in names and "aisbench_model" not in names:
         return
     state = _session(metafunc.config)
-    kwargs = _marker_kwargs(metafunc.definition)
+    kwargs = marker_kwargs(metafunc.definition)
     argname = "aisbench_sample" if "aisbench_sample" in names else "aisbench_model"
     if not state.models:
         _parametrize_nothing(metafunc, argname)
@@ -136,19 +132,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     try:
         refs = state.refs(list(kwargs.get("datasets", [])), kwargs.get("min_accuracy"))
     except AisbenchError as exc:
-        _usage_error_at_collection(f"{metafunc.definition.nodeid}: {exc}")
+        usage_error_at_collection(f"{metafunc.definition.nodeid}: {exc}")
     metafunc.parametrize("aisbench_sample", refs, ids=[ref.id for ref in refs], indirect=True)
-
-
-USAGE_ERROR_PREFIX = "aisbench usage error: "
-"""Starts the message of a collection error that bad input caused (exit status 4)."""
-
-
-def _usage_error_at_collection(message: str) -> NoReturn:
-    """Stop on bad input found while collecting, where `pytest.exit` and `UsageError` would
-    only become a collection error with the plugin's traceback: a `CollectError` is shown as
-    its message alone, and the controller turns the exit status into 4 (xdist included)."""
-    raise pytest.Collector.CollectError(USAGE_ERROR_PREFIX + message)
 
 
 def _sample_ref(item: pytest.Item) -> SampleRef | None:
@@ -199,37 +184,10 @@ def aisbench_model(request: pytest.FixtureRequest) -> ModelConfig:
 
 
 @pytest.fixture
-def aisbench_perf(
-    request: pytest.FixtureRequest, aisbench_model: ModelConfig
-) -> Iterator[PerfBench]:
-    """Load runs against this item's backend; ``.run(...)`` returns figures to assert on."""
-    if aisbench_model.attr != "service":
-        pytest.skip(
-            f"{aisbench_model.abbr} is a local model (attr='local'): serving performance is "
-            "measured against service backends"
-        )
-    state = _session(request.config)
-    marker_slos = _marker_kwargs(request.node).get("slo", [])
-    try:
-        slos = [*state.settings.slos, *parse_slos(marker_slos)]
-    except AisbenchError as exc:
-        pytest.fail(f"@pytest.mark.aisbench(slo=...): {exc}", pytrace=False)
-    bench = PerfBench(
-        request.node.name,
-        aisbench_model,
-        state.settings.datasets_dir,
-        slos,
-        state.settings.goodput_ms,
-        progress_line(request.config, request.node.name),
-    )
-    request.node.stash[perf_key] = bench
-    yield bench
-    export_perf_runs(request.config, request.node, bench.runs)  # for pytest-benchmark
-
-
-@pytest.fixture
 def aisbench_simulator() -> Iterator[RunningSimulator]:
     """An inference-server simulator on a free port; change ``.config`` between requests."""
+    from pytest_aisbench.simulator import running_simulator
+
     with running_simulator() as simulator:
         yield simulator
 
@@ -239,9 +197,6 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, TestReport, TestReport]:
     report = yield
-    bench = item.stash.get(perf_key, None)
-    if bench is not None and report.when == "call":
-        report.user_properties.extend((PERF_PROPERTY, run.to_dict()) for run in bench.runs)
     record = item.stash.get(record_key, None)
     errored = report.when == "setup" and report.failed
     if record is None or not (report.when == "call" or errored):
@@ -255,7 +210,7 @@ def pytest_runtest_makereport(
 
 
 def pytest_report_teststatus(report: TestReport, config: pytest.Config) -> Any:
-    if str(report.nodeid).startswith(GATE_PREFIX):
+    if is_gate(report.nodeid):
         # counted in the summary line, but not printed as a letter nor counted as progress
         return (report.outcome, "", "") if report.when == "call" else None
     if report.when != "call":
@@ -289,9 +244,6 @@ class ControllerHooks:
         record = record_from_properties(report.user_properties)
         if record is not None:
             self.state.add_record(record)
-        for name, value in report.user_properties:
-            if name == PERF_PROPERTY:
-                self.state.add_perf_run(report.nodeid, cast(dict[str, Any], value))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -302,20 +254,12 @@ class ControllerHooks:
         for gate in self.state.finish():
             if gate.verdict != "-":
                 failed = failed or gate.verdict == "FAIL"
-                _log_gate_report(session.config, gate.name, gate.verdict == "PASS",
-                                 gate.explain(), gate.to_dict())  # fmt: skip
-        for nodeid, run in self.state.perf_runs:
-            for slo in run["slos"]:
-                failed = failed or not slo["passed"]
-                name = f"slo[{_test_id(nodeid)}-{slo['expression']}]"
-                _log_gate_report(session.config, name, slo["passed"], slo["explain"], slo)
+                log_gate_report(session.config, gate.name, gate.verdict == "PASS",
+                                gate.explain(), gate.to_dict())  # fmt: skip
         failed = failed or bool(self.state.report_failure)
-        _forget_gates_in_last_failed(session.config)
-        if failed and session.exitstatus in (
-            pytest.ExitCode.OK,
-            pytest.ExitCode.NO_TESTS_COLLECTED,
-        ):
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        forget_gates_in_last_failed(session.config)
+        if failed:
+            fail_session(session)
 
     def pytest_report_header(self) -> list[str]:
         lines = []
@@ -347,49 +291,8 @@ class ControllerHooks:
                     "over all of them",
                     yellow=True,
                 )
-        if self.state.perf_runs:
-            terminalreporter.write_sep("=", "aisbench performance")
-            for _, run in self.state.perf_runs:
-                for line in run["table"]:
-                    terminalreporter.write_line(line)
-                for slo in run["slos"]:
-                    verdict = "PASS" if slo["passed"] else "FAIL"
-                    terminalreporter.write_line(
-                        f"SLO {slo['expression']}: {verdict} ({slo['explain']})",
-                        red=not slo["passed"],
-                    )
-
-
-def _forget_gates_in_last_failed(config: pytest.Config) -> None:
-    """Gates are not items: ``--lf`` must not try to rerun them (the cache is written after)."""
-    last_failed = getattr(config.pluginmanager.get_plugin("lfplugin"), "lastfailed", None) or {}
-    for nodeid in [n for n in last_failed if str(n).startswith(GATE_PREFIX)]:
-        del last_failed[nodeid]
-
-
-def _test_id(nodeid: str) -> str:
-    """``test_serving[vllm-c4]`` from a node id, for gate names."""
-    return nodeid.rsplit("::", 1)[-1]
-
-
-def _log_gate_report(
-    config: pytest.Config, name: str, passed: bool, explain: str, details: dict[str, Any]
-) -> None:
-    """A gate as a test entry of its own: counted in the summary, a testcase in JUnit XML."""
-    for when in ("call", "teardown"):
-        config.hook.pytest_runtest_logreport(
-            report=TestReport(
-                nodeid=f"{GATE_PREFIX}{name}",
-                location=("aisbench", None, name),
-                keywords={},
-                outcome="passed" if passed or when == "teardown" else "failed",
-                longrepr=None if passed or when == "teardown" else explain,
-                when=when,
-                user_properties=[("aisbench_gate", details)] if when == "call" else [],
-            )
-        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if session_key in config.stash:
+    if SESSION_KEY in config.stash:
         _session(config).close()

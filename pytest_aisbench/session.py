@@ -16,18 +16,27 @@ import pytest_aisbench
 from pytest_aisbench.config import ModelConfig, find_backend, load_backend_file, parse_override
 from pytest_aisbench.datasets import DATASETS, DatasetConfig, dataset_by_abbr, get_dataset_config
 from pytest_aisbench.datasets.base import Sample
-from pytest_aisbench.engine import CircuitBreaker, Engine
+from pytest_aisbench.engine.accuracy import Engine
+from pytest_aisbench.engine.runner import CircuitBreaker
 from pytest_aisbench.errors import AisbenchError
 from pytest_aisbench.gates import AccuracyGate, accuracy_gates
+from pytest_aisbench.managed_server import ManagedServer
 from pytest_aisbench.options import Settings
+from pytest_aisbench.perf.measure import PerfRun
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.report import JsonlReport, finished_records
-from pytest_aisbench.server import ManagedServer
 
 RESUME_KEY = "aisbench_resume"
 """The ``workerinput`` entry carrying resumed records to xdist workers."""
 REPORT_KEY = "aisbench_report"
 """The ``workerinput`` entry naming the report file, which workers append their samples to."""
+SESSION_KEY = pytest.StashKey["AisbenchSession"]()
+"""Where each process keeps its `AisbenchSession` (``config.stash``)."""
+
+
+def get_session(config: pytest.Config) -> AisbenchSession:
+    """This process's plugin state."""
+    return config.stash[SESSION_KEY]
 
 
 def builtin_backends_dir() -> Path:
@@ -95,7 +104,7 @@ class AisbenchSession:
         self.servers: list[ManagedServer] = []
         self.report: JsonlReport | None = None
         self.gates: list[AccuracyGate] = []
-        self.perf_runs: list[tuple[str, dict[str, Any]]] = []
+        self.perf_runs: list[tuple[str, PerfRun]] = []
 
     def _resumed_records(self) -> list[SampleRecord]:
         """The records to reuse: read by the controller, handed to xdist workers."""
@@ -241,11 +250,11 @@ class AisbenchSession:
         """The selected backend called `abbr`."""
         return next(model for model in self.models if model.abbr == abbr)
 
-    def add_perf_run(self, nodeid: str, run: dict[str, Any]) -> None:
+    def add_perf_run(self, nodeid: str, run: PerfRun) -> None:
         """Keep a finished perf run (controller) and write it out at once."""
         self.perf_runs.append((nodeid, run))
         if self.report is not None:
-            self.report.write("perf", {"item": nodeid, **run})
+            self.report.write("perf", {"item": nodeid, **run.to_dict()})
 
     @property
     def report_failure(self) -> str:

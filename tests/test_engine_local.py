@@ -11,7 +11,7 @@ import pytest
 
 from conftest import DATASETS_DIR
 from pytest_aisbench.config import validate_model
-from pytest_aisbench.engine import Engine
+from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.models import BaseModel
 from pytest_aisbench.records import SampleRecord
 

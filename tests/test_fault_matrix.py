@@ -21,7 +21,7 @@ import pytest_aisbench.models.api_models.base_api as base_api
 from conftest import DATASETS_DIR, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets import get_dataset_config
-from pytest_aisbench.engine import Engine
+from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.api_models.mindie_stream_api import MindieStreamApi
 from pytest_aisbench.models.api_models.tgi_api import TGICustomAPI

@@ -1,4 +1,4 @@
-"""The asyncio HTTP/1.1 client (`pytest_aisbench.http1`) against a scripted raw TCP server.
+"""The asyncio HTTP/1.1 client (`transport.http1`) against a scripted raw TCP server.
 
 The protocol set, fault matrix and TLS tests run every backend over both clients against the
 simulator; these cover the HTTP framing a real server may choose that the simulator does not
@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from pytest_aisbench.errors import ResponseError, ServerError, TransportError
-from pytest_aisbench.http1 import AsyncioTransport, _dumps
-from pytest_aisbench.transport import parse_json
+from pytest_aisbench.transport.codec import dump_json as _dumps
+from pytest_aisbench.transport.codec import parse_json
+from pytest_aisbench.transport.http1 import AsyncioTransport
 
 Piece = bytes | float
 """What the scripted server does next: write bytes, or sleep that many seconds."""

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import DATASETS_DIR, PROTOCOL_ANSWER, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
-from pytest_aisbench.engine import Engine
+from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.models.api_models.mindie_stream_api import MindieStreamApi
 from pytest_aisbench.simulator import (
     RunningSimulator,

@@ -25,7 +25,7 @@ import pytest
 
 from conftest import PROTOCOL_ANSWER
 from pytest_aisbench.config import ModelConfig, load_backend_file
-from pytest_aisbench.engine import ModelRunner
+from pytest_aisbench.engine.runner import ModelRunner
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.simulator import RunningSimulator

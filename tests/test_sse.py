@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_aisbench.sse import SSEDecoder
+from pytest_aisbench.transport.sse import SSEDecoder
 
 VLLM_STREAM = (
     b'data: {"choices":[{"delta":{"role":"assistant","content":""}}]}\n\n'

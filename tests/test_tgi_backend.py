@@ -17,7 +17,7 @@ import pytest
 from conftest import PROTOCOL_ANSWER, generate_once
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets.gsm8k import gold_reply
-from pytest_aisbench.engine import Engine
+from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.models.api_models.tgi_api import TGICustomAPI
 from pytest_aisbench.simulator import (
     RunningSimulator,

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import DATASETS_DIR, PROTOCOL_ANSWER, build_backend, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
-from pytest_aisbench.engine import Engine
+from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.errors import ResponseError
 from pytest_aisbench.models.api_models.triton_api import TritonCustomAPI
 from pytest_aisbench.simulator import (

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import PROTOCOL_ANSWER, build_backend, generate_once
 from pytest_aisbench.config import validate_model
-from pytest_aisbench.engine import ModelRunner
+from pytest_aisbench.engine.runner import ModelRunner
 from pytest_aisbench.models.api_models.vllm_custom_api import VLLMCustomAPI
 from pytest_aisbench.models.api_models.vllm_custom_api_chat import VLLMCustomAPIChat
 from pytest_aisbench.models.output import RequestOutput

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.engine import run_coroutine
+from pytest_aisbench.engine.loop import run_coroutine
 from pytest_aisbench.models import VLLMCustomAPI
 from pytest_aisbench.perf.loadgen import LoadProfile, run_load
 from pytest_aisbench.perf.metrics import RequestTiming, percentile

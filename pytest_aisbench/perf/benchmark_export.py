@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_aisbench.perf.bench import PerfRun
+    from pytest_aisbench.perf.measure import PerfRun
 
 EXPORTED_METRICS = ("ttft", "tpot", "itl", "e2el")
 """The `PerfResult` latency distributions that become benchmark entries, one each."""
@@ -86,6 +86,8 @@ def export_perf_runs(config: pytest.Config, item: pytest.Item, runs: Sequence[Pe
     for position, run in enumerate(runs):
         suffix = "" if position == 0 else f" (run {position + 1})"
         figures = run.to_dict()
+        if run.result is None:  # a run rebuilt from a dict has no samples to export
+            continue
         for metric in EXPORTED_METRICS:
             stats = run.result.latency(metric)
             if not stats.samples:  # pytest-benchmark cannot summarize an empty entry

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pytest_aisbench.engine import MIN_PACED_RATE
+from pytest_aisbench.engine.pacing import MIN_PACED_RATE, sleep_until
+from pytest_aisbench.engine.send import send_one
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
@@ -28,12 +29,6 @@ from pytest_aisbench.utils.prompt import PromptType
 
 RampUp = Literal["none", "linear", "exponential"]
 RAMP_UPS: tuple[str, ...] = ("none", "linear", "exponential")
-SPIN_S = 0.002
-"""The last stretch before a deadline is spent yielding to the loop rather than sleeping.
-
-An event-loop sleep wakes up to ~1 ms late on Linux (epoll timeouts are whole milliseconds),
-which at hundreds of requests per second is a large share of the gap between two sends."""
-
 ProgressCallback = Callable[[int, int, int], None]
 """``on_progress(sent, finished, failed)``; ``finished`` counts failed requests too."""
 
@@ -225,31 +220,18 @@ class _Progress:
             self.callback(self.sent, self.finished, self.failed)
 
 
-async def pace_until(deadline_ns: int, spin_s: float = SPIN_S) -> None:
-    """Wait until ``perf_counter_ns()`` reaches `deadline_ns`: sleep, then yield for the rest."""
-    remaining_s = (deadline_ns - time.perf_counter_ns()) / 1e9 - spin_s
-    if remaining_s > 0:
-        await asyncio.sleep(remaining_s)
-    while time.perf_counter_ns() < deadline_ns:
-        await asyncio.sleep(0)
-
-
 async def run_load(
     model: BaseAPIModel,
     prompts: Sequence[PromptType | WorkloadItem],
     profile: LoadProfile,
     max_out_len: int,
     on_progress: ProgressCallback | None = None,
-    *,
-    spin_s: float = SPIN_S,
 ) -> LoadRun:
     """Send `prompts` to `model` as `profile` says and return every measured request's output.
 
     Prompts are cycled when the run sends more requests than there are prompts. A
     `WorkloadItem` brings its own ``max_out_len``; a plain prompt gets `max_out_len`. Warm-up
     requests go first, all at once under the cap, and are finished before the measured start.
-    `spin_s` is how long before each deadline the dispatcher stops sleeping and polls the
-    loop instead (0: plain sleeps, ~1 ms late on Linux, no busy-waiting).
     """
     if not prompts:
         raise ConfigError("no prompts to send", source="run_load", key="prompts")
@@ -290,8 +272,7 @@ async def run_load(
             due = started + round(schedule[index] * 1e9) if planned is not None else started
             if stop_ns is not None and due >= stop_ns:
                 break
-            if due > time.perf_counter_ns():
-                await pace_until(due, spin_s)
+            await sleep_until(due)
             if semaphore is not None:
                 await semaphore.acquire()
                 if stop_ns is not None and time.perf_counter_ns() >= stop_ns:
@@ -333,14 +314,9 @@ async def _send(
     semaphore: asyncio.Semaphore | None,
     progress: _Progress,
 ) -> None:
-    """One request; whatever happens it ends with `output` filled and its slot given back."""
+    """One request (`send_one`), then its slot given back and its end counted."""
     try:
-        await model.generate(prompt, max_out_len, output)
-    except asyncio.CancelledError:
-        output.success, output.error_info = False, "cancelled: the load run was stopped"
-        raise
-    except Exception as exc:  # a backend bug costs one request, not the run
-        output.success, output.error_info = False, f"generate failed: {exc!r}"
+        await send_one(model, prompt, max_out_len, output)
     finally:
         if semaphore is not None:
             semaphore.release()
@@ -359,7 +335,7 @@ def _size_connection_pool(model: BaseAPIModel, connections: int) -> None:
     A smaller pool would queue requests inside the HTTP client *after* ``send_time_ns`` was
     stamped, hiding client-side queueing in TTFT. Only possible before the pool exists.
     """
-    if getattr(model, "_transport", None) is None:
+    if getattr(model, "transport", None) is None:  # test doubles may have none
         model.max_connections = max(model.max_connections, connections)
 
 

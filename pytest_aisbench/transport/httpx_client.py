@@ -1,39 +1,34 @@
-"""The one HTTP transport under every service backend (httpx), and the error boundary.
+"""The default transport, on httpx, and the boundary where httpx's errors become the plugin's.
 
-It knows nothing of protocols: it posts JSON, and returns either the decoded body or the SSE
-events of a stream, each stamped with ``time.perf_counter_ns()`` when its bytes arrived.
-httpx and json errors are translated into `pytest_aisbench.errors` here and nowhere else.
+httpx handles what a general client must (proxies off, TLS, pooling, HTTP/1.1 framing); the
+lean `AsyncioTransport` (``http1.py``) is the one built for load generation.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import ssl
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from pytest_aisbench.errors import ResponseError, ServerError, TransportError
-from pytest_aisbench.sse import SSEDecoder
+from pytest_aisbench.errors import TransportError
+from pytest_aisbench.transport.base import (
+    CLOSED_WHILE_READING,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT_S,
+    check_body,
+    check_status,
+    connect_timeout,
+    read_timeout_message,
+    tls_context,
+    too_large,
+)
+from pytest_aisbench.transport.codec import parse_json
+from pytest_aisbench.transport.sse import SSEDecoder
 
-_fast_loads: Callable[[str], Any] | None
-try:
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - depends on the extra ``fast``
-    _fast_loads = None
-
-DEFAULT_TIMEOUT_S = 600.0
-"""A request's read timeout; long generations on slow servers must not be cut."""
-DEFAULT_MAX_RESPONSE_BYTES = 16 * 2**20
-"""A response's size cap: far above any honest reply, far below what floods memory."""
 CERTIFICATE_FAILED = "CERTIFICATE_VERIFY_FAILED"
-
-
-CLOSED_WHILE_READING = "the connection was closed or reset while reading the response"
 
 _SILENT_ERRORS: dict[type[Exception], str] = {
     httpx.ReadError: CLOSED_WHILE_READING,
@@ -71,66 +66,6 @@ def _timeout_message(exc: httpx.TimeoutException, timeout_s: float | None) -> st
     if isinstance(exc, httpx.ReadTimeout):
         return read_timeout_message(timeout_s) + detail
     return f"timeout: {name}: waited longer than {timeout_s:g} s (backend key timeout){detail}"
-
-
-def read_timeout_message(timeout_s: float) -> str:
-    """What a request that got no bytes for `timeout_s` failed with, on either transport."""
-    return (
-        f"timeout: ReadTimeout: no data from the server for {timeout_s:g} s (backend key timeout)"
-    )
-
-
-def connect_timeout(timeout_s: float) -> float:
-    """How long a connection may take: the read timeout, but never more than 30 s."""
-    return min(timeout_s, 30.0)
-
-
-def check_status(
-    status: int, retry_after: str | None, text: str, location: str | None = None
-) -> None:
-    """Raise `ServerError` for an HTTP error status, with the server's text and Retry-After;
-    a redirect is an error too (it is never followed: it could carry the api key elsewhere)."""
-    if status >= 400:
-        raise ServerError(status, text.strip(), _seconds(retry_after))
-    if 300 <= status < 400:
-        target = urlsplit(location or "").netloc or location or "an unnamed place"
-        raise ResponseError(f"HTTP {status} redirect to {target}, not followed")
-
-
-def too_large(limit: int) -> ResponseError:
-    """The error of a response over the size cap."""
-    return ResponseError(
-        f"response larger than {limit:,} bytes (backend key max_response_bytes); not read further"
-    )
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def tls_context(verify: bool | str) -> bool | ssl.SSLContext:
-    """What httpx takes for ``verify``: False, True, or a context trusting a CA bundle file."""
-    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-
-
-def parse_json(text: str) -> Any:
-    """`text` as JSON; a body that is not JSON is a `ResponseError` quoting its start.
-
-    orjson, when installed (extra ``fast``), decodes first: a few times faster per stream event;
-    what it refuses (NaN, integers beyond 64 bits) falls back to the standard library.
-    """
-    if _fast_loads is not None:
-        try:
-            return _fast_loads(text)
-        except ValueError:
-            pass
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ResponseError(f"invalid JSON from server ({exc.msg}): {text[:200]!r}") from exc
 
 
 class HttpTransport:
@@ -179,8 +114,7 @@ class HttpTransport:
                 arrived = time.perf_counter_ns()
         text = b"".join(chunks).decode(response.encoding or "utf-8", "replace")
         self._raise_for_status(response, text)
-        if not text.strip():
-            raise ResponseError(f"empty response body (HTTP {response.status_code})")
+        check_body(response.status_code, text)
         return arrived, parse_json(text)
 
     async def post_stream(
@@ -214,3 +148,23 @@ class HttpTransport:
     async def aclose(self) -> None:
         """Close the pooled connections."""
         await self._client.aclose()
+
+
+def fetch_json(method: str, url: str, headers: dict[str, str], verify: bool | str) -> Any:
+    """One blocking request for a service's metadata (its model list), decoded.
+
+    Backends ask it before they are built, in a worker thread, never on the event loop.
+    """
+    with translate_errors():
+        response = httpx.request(
+            method,
+            url,
+            json={} if method == "POST" else None,
+            headers=headers,
+            timeout=5.0,
+            verify=tls_context(verify),
+            trust_env=False,  # no proxy gets the key (see HttpTransport)
+        )
+    if response.status_code >= 400:
+        raise TransportError(f"{method} {url} answered HTTP {response.status_code}")
+    return parse_json(response.text)

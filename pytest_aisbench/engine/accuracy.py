@@ -1,0 +1,168 @@
+"""The accuracy engine: every selected sample's request in flight at once, up to the limits.
+
+Test items run one after another, but their requests must not: the first item of a
+(model, dataset) starts the requests of every sample this process will run for it, on one
+background event loop, with at most ``batch_size`` in flight per model and arrivals paced by
+``request_rate``. Each item then only waits for its own record. Nothing is lost: whatever
+happens to a request, its sample gets exactly one record (an ``error`` one if need be).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pytest_aisbench.config import ModelConfig
+from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
+from pytest_aisbench.datasets.base import Sample
+from pytest_aisbench.engine.loop import EventLoopThread
+from pytest_aisbench.engine.runner import ModelRunner
+from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.records import SampleRecord
+from pytest_aisbench.scoring import score
+from pytest_aisbench.secret import scrub
+
+SampleKey = tuple[str, str, int]
+"""(model abbr, dataset name, sample index)."""
+
+
+class Engine:
+    """Hands out one record per sample, starting requests in bulk the first time it is asked."""
+
+    def __init__(
+        self,
+        models: Sequence[ModelConfig],
+        datasets_dir: Path,
+        plan: dict[tuple[str, str], list[int]],
+        max_consecutive_errors: int = 0,
+        on_record: Callable[[SampleRecord], None] | None = None,
+    ) -> None:
+        """`max_consecutive_errors` opens a backend's circuit breaker (0: never); `on_record`
+        gets each record the moment its sample finishes, before its item is given it."""
+        self._on_record = on_record
+        self._runners = {
+            config.abbr: ModelRunner(config, max_consecutive_errors) for config in models
+        }
+        self._datasets_dir = datasets_dir
+        self._plan = plan
+        self._futures: dict[SampleKey, concurrent.futures.Future[SampleRecord]] = {}
+        self._lock = threading.Lock()
+        self._loop: EventLoopThread | None = None
+        self._samples: dict[str, list[Sample]] = {}
+
+    def record(self, model: str, dataset: str, index: int) -> SampleRecord:
+        """The record of one sample; blocks until its request has finished."""
+        key = (model, dataset, index)
+        with self._lock:
+            if key not in self._futures:
+                planned = self._plan.get((model, dataset), [])
+                wanted = [i for i in planned if (model, dataset, i) not in self._futures]
+                self._start(model, dataset, wanted if index in wanted else [index])
+            future = self._futures[key]
+        return future.result()
+
+    def _start(self, model: str, dataset: str, indices: list[int]) -> None:
+        if self._loop is None:
+            self._loop = EventLoopThread()
+        config = get_dataset_config(dataset)
+        if dataset not in self._samples:
+            self._samples[dataset] = config.load(self._datasets_dir)
+        samples = [self._samples[dataset][i] for i in indices]
+        futures = {i: concurrent.futures.Future[SampleRecord]() for i in indices}
+        for i, future in futures.items():
+            self._futures[(model, dataset, i)] = future
+        runner = self._runners[model]
+        self._loop.submit(_run_batch(runner, config, samples, futures, self._on_record))
+
+    def close(self) -> None:
+        """Stop requests still running (an interrupted session) and close connections."""
+        if self._loop is None:
+            return
+        runners = list(self._runners.values())
+
+        async def close_runners() -> None:
+            await asyncio.gather(*(r.aclose() for r in runners), return_exceptions=True)
+
+        self._loop.submit(close_runners()).result(timeout=30)
+        self._loop.stop()
+        self._loop = None
+
+
+async def _run_batch(
+    runner: ModelRunner,
+    dataset: DatasetConfig,
+    samples: list[Sample],
+    futures: dict[int, concurrent.futures.Future[SampleRecord]],
+    on_record: Callable[[SampleRecord], None] | None = None,
+) -> None:
+    """Run every sample's request; each future gets a record, whatever happens."""
+    max_out_len = runner.max_out_len or dataset.max_out_len or 4096
+    abbr = runner.config.abbr
+    postprocess = runner.config.pred_postprocessor
+    secret = str(runner.config.settings.get("api_key") or "")
+
+    def settle(sample: Sample, output: RequestOutput) -> None:
+        """Score a finished output; a failure here (token counting) is the sample's error."""
+        future = futures[sample.index]
+        if future.done():
+            return
+        try:
+            runner.count_tokens(output)
+            record = score(abbr, dataset, sample, output, None, postprocess)
+        except Exception as exc:
+            settle_error(sample, f"cannot score the answer: {type(exc).__name__}: {exc}")
+            return
+        finish(future, record)
+
+    def settle_error(sample: Sample, message: str) -> None:
+        output = RequestOutput(success=False, error_info=message, input=sample.prompt)
+        future = futures[sample.index]
+        if not future.done():
+            finish(future, score(abbr, dataset, sample, output, None))
+
+    def finish(future: concurrent.futures.Future[SampleRecord], record: SampleRecord) -> None:
+        if record.error and secret:
+            record = dataclasses.replace(record, error=scrub(record.error, secret))
+        if on_record is not None:
+            on_record(record)  # the report line first: a kill after this keeps the answer
+        future.set_result(record)
+
+    async def one(sample: Sample) -> None:
+        try:
+            settle(sample, await runner.request(sample.prompt, max_out_len, sample.index))
+        except asyncio.CancelledError:
+            settle_error(sample, "cancelled: the session ended before the request finished")
+            raise
+        except Exception as exc:
+            settle_error(sample, str(exc) or repr(exc))
+
+    async def local_batch(chunk: list[Sample]) -> None:
+        try:
+            outputs = await runner.generate_local([s.prompt for s in chunk], max_out_len)
+        except asyncio.CancelledError:
+            for sample in chunk:
+                settle_error(sample, "cancelled: the session ended before generation finished")
+            raise
+        except Exception as exc:
+            for sample in chunk:
+                settle_error(sample, f"generate failed: {type(exc).__name__}: {exc}")
+            return
+        for sample, output in zip(chunk, outputs, strict=True):
+            output.data_id = sample.index
+            settle(sample, output)
+
+    try:
+        if runner.config.attr == "service":
+            await asyncio.gather(*(one(s) for s in samples))
+        else:
+            size = runner.config.batch_size
+            await asyncio.gather(
+                *(local_batch(samples[i : i + size]) for i in range(0, len(samples), size))
+            )
+    finally:
+        for sample in samples:  # whatever escaped above, no item waits forever
+            settle_error(sample, "internal error: the sample's request ended without a result")

@@ -1,0 +1,35 @@
+"""``@pytest.mark.aisbench``: its keywords, checked, and how bad input stops collection."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import pytest
+
+MARKER_KEYS = {"datasets", "min_accuracy", "slo"}
+MARKER_HELP = (
+    "aisbench(datasets=[...], min_accuracy=None, slo=[...]): the datasets a sample test runs "
+    "by default, their accuracy gate, and a perf test's SLOs"
+)
+USAGE_ERROR_PREFIX = "aisbench usage error: "
+"""Starts the message of a collection error that bad input caused (exit status 4)."""
+
+
+def marker_kwargs(node: Any) -> dict[str, Any]:
+    """The item's (or definition's) ``@pytest.mark.aisbench`` keywords, checked."""
+    marker = node.get_closest_marker("aisbench")
+    kwargs = dict(marker.kwargs) if marker else {}
+    unknown = set(kwargs) - MARKER_KEYS
+    if unknown:
+        usage_error_at_collection(
+            f"{node.nodeid}: unknown aisbench marker keys "
+            f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}"
+        )
+    return kwargs
+
+
+def usage_error_at_collection(message: str) -> NoReturn:
+    """Stop on bad input found while collecting, where `pytest.exit` and `UsageError` would
+    only become a collection error with the plugin's traceback: a `CollectError` is shown as
+    its message alone, and the controller turns the exit status into 4 (xdist included)."""
+    raise pytest.Collector.CollectError(USAGE_ERROR_PREFIX + message)
