@@ -17,6 +17,7 @@ from .fault_names import FAULTS
 
 
 def _non_negative_float(value: str) -> float:
+    """An argparse type for durations, refusing negative seconds at parse time."""
     number = float(value)
     if number < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
@@ -24,13 +25,30 @@ def _non_negative_float(value: str) -> float:
 
 
 def _positive_int(value: str) -> int:
+    """An argparse type for token counts, refusing zero and negatives at parse time."""
     number = int(value)
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return number
 
 
+_REPLY_SWITCHES = {
+    "--no-usage-in-stream": "never send a usage chunk in streams (as llama.cpp)",
+    "--json-spaces": "write JSON with spaces (as llama.cpp)",
+    "--eos-chunk": "on a natural stop, send an empty end-of-sequence token chunk (as vLLM on EOS)",
+}
+"""On/off options that make replies look like another server's, in `--help` order."""
+_TIMING_SWITCHES = {
+    "--early-role-chunk": "chat streams: send the role-only chunk on accept, a TTFT before the "
+    "first token",
+    "--stamp-events": 'add "sim_sent_ns" (time.perf_counter_ns() at write) to each streamed '
+    "JSON event",
+}
+"""On/off options about when events go out and how a benchmark can time them."""
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: one option per `SimulatorConfig` field a server operator may set."""
     parser = argparse.ArgumentParser(
         prog="python -m pytest_aisbench.simulator",
         description="Serve a simulated LLM behind vLLM's OpenAI-compatible API.",
@@ -50,59 +68,49 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help='JSONL of {"prompt_contains": ..., "text": ...}; the first match is the reply',
     )
-    add(
-        "--no-usage-in-stream",
-        action="store_true",
-        help="never send a usage chunk in streams (as llama.cpp)",
-    )
-    add("--json-spaces", action="store_true", help="write JSON with spaces (as llama.cpp)")
-    add(
-        "--eos-chunk",
-        action="store_true",
-        help="on a natural stop, send an empty end-of-sequence token chunk (as vLLM on EOS)",
-    )
+    for name, text in _REPLY_SWITCHES.items():
+        add(name, action="store_true", help=text)
     add("--fault", default="", choices=["", *FAULTS], help="inject a fault (docs/faults.md)")
     add("--fault-count", type=int, default=None, help="fault only the first N matching requests")
     add("--fault-match", default="", help="fault only requests whose prompt has this text")
     add("--retry-after", type=_non_negative_float, default=None, help="Retry-After of a fault")
-    add(
-        "--early-role-chunk",
-        action="store_true",
-        help="chat streams: send the role-only chunk on accept, a TTFT before the first token",
-    )
-    add(
-        "--stamp-events",
-        action="store_true",
-        help='add "sim_sent_ns" (time.perf_counter_ns() at write) to each streamed JSON event',
-    )
+    for name, text in _TIMING_SWITCHES.items():
+        add(name, action="store_true", help=text)
     add("--log-level", default="info", help="uvicorn log level (default: %(default)s)")
     return parser
+
+
+_SAME_NAMED = (
+    "model",
+    "max_model_len",
+    "ttft",
+    "itl",
+    "output_len",
+    "text",
+    "reasoning_text",
+    "json_spaces",
+    "eos_chunk",
+    "fault",
+    "fault_count",
+    "fault_match",
+    "retry_after",
+    "early_role_chunk",
+    "stamp_events",
+)
+"""`SimulatorConfig` fields set straight from the option of the same name (dashes as ``_``)."""
 
 
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     """The configuration the parsed options describe; raises ResponsesFileError."""
     return SimulatorConfig(
-        model=args.model,
-        max_model_len=args.max_model_len,
-        ttft=args.ttft,
-        itl=args.itl,
-        output_len=args.output_len,
-        text=args.text,
-        reasoning_text=args.reasoning_text,
+        **{name: getattr(args, name) for name in _SAME_NAMED},
         responder=responder_from_file(args.responses) if args.responses else None,
         usage_in_stream=not args.no_usage_in_stream,
-        json_spaces=args.json_spaces,
-        eos_chunk=args.eos_chunk,
-        fault=args.fault,
-        fault_count=args.fault_count,
-        fault_match=args.fault_match,
-        retry_after=args.retry_after,
-        early_role_chunk=args.early_role_chunk,
-        stamp_events=args.stamp_events,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Serve the configured simulator with uvicorn until interrupted."""
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)

@@ -54,6 +54,7 @@ class SimulatorApp:
             await _lifespan(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route one HTTP request; the config is copied here so a change mid-request is not seen."""
         triton.rewrite_path(scope)  # Triton puts the model name in the path
         arrival = asyncio.get_running_loop().time()
         request = Request(scope, receive, send, copy.copy(self.config), arrival)

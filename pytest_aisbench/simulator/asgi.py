@@ -99,6 +99,7 @@ class Request:
         """Start a task that sets `disconnected` when the client goes away; cancel it after."""
 
         async def watch() -> None:
+            """Drain ``receive`` until the disconnect message."""
             while (await self.receive())["type"] != "http.disconnect":
                 pass
             self.disconnected = True
@@ -106,9 +107,11 @@ class Request:
         return asyncio.create_task(watch())
 
     async def respond_json(self, status: int, payload: Any) -> None:
+        """A whole JSON response, written with this request's encoder."""
         await send_bytes(self.send, status, self.encode(payload), _JSON_HEADERS)
 
     async def respond_empty(self, status: int) -> None:
+        """A response with no body (health checks)."""
         await send_bytes(self.send, status, b"", [])
 
 
@@ -133,16 +136,20 @@ class EventStream:
         self._stamp = request.config.stamp_events
 
     async def start(self, status: int = 200) -> None:
+        """Send the status and the event-stream headers."""
         await self._send({"type": "http.response.start", "status": status, "headers": _SSE_HEADERS})
 
     async def event(self, payload: Any) -> None:
+        """Send one JSON payload as an event."""
         await self.raw(self._encode(payload))
 
     async def raw(self, data: bytes) -> None:
+        """Send already-encoded data (or a marker like ``[DONE]``) as an event."""
         if self._stamp and data.endswith(b"}"):  # see SimulatorConfig.stamp_events
             data = data[:-1] + b',"sim_sent_ns":%d}' % time.perf_counter_ns()
         body = self._prefix + data + b"\n\n"
         await self._send({"type": "http.response.body", "body": body, "more_body": True})
 
     async def close(self) -> None:
+        """End the response body."""
         await self._send({"type": "http.response.body", "body": b""})

@@ -145,6 +145,7 @@ def load_responses(path: str | Path) -> list[ResponseRule]:
 
 
 def _parse_rule(line: str, where: str) -> ResponseRule:
+    """One responses-file line; `where` (file:line) prefixes every error message."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -165,6 +166,7 @@ def responder_from_rules(rules: Sequence[ResponseRule]) -> Responder:
     frozen = tuple(rules)
 
     def respond(prompt_text: str) -> str | None:
+        """The first matching rule's text, or None to fall back."""
         for rule in frozen:
             if rule.prompt_contains in prompt_text:
                 return rule.text

@@ -104,6 +104,7 @@ async def serve(request: Request, handler: Handler, stats: SimulatorStats) -> No
 
 
 def _selected(config: SimulatorConfig, body: bytes, stats: SimulatorStats) -> bool:
+    """Whether the fault applies to this request (`fault_count` and `fault_match`)."""
     if config.fault_count is not None and stats.faults >= config.fault_count:
         return False
     if not config.fault_match:
@@ -132,12 +133,14 @@ def _replay(receive: Receive, body: bytes) -> Receive:
     pending = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def replay() -> Message:
+        """The already-read body once, then the real ``receive``."""
         return pending.pop() if pending else await receive()
 
     return replay
 
 
 async def _respond_error(request: Request, handler: Handler, status: int, message: str) -> None:
+    """Answer a status fault with the error body of the module that defines `handler`."""
     module = sys.modules.get(getattr(handler, "__module__", ""), None)
     error_body: Callable[[int, str], Any] = getattr(module, "error_body", _plain_error_body)
     headers = [(b"content-type", b"application/json")]
@@ -147,6 +150,7 @@ async def _respond_error(request: Request, handler: Handler, status: int, messag
 
 
 def _plain_error_body(status: int, message: str) -> dict[str, Any]:
+    """The error body for a handler whose module defines no ``error_body``."""
     return {"error": message}
 
 
@@ -163,11 +167,13 @@ async def _reset(send: Send, receive: Receive) -> None:
 
 
 async def _wait_disconnect(receive: Receive) -> None:
+    """Wait until the client closes the connection, ignoring anything else it sends."""
     while (await receive())["type"] != "http.disconnect":
         pass
 
 
 def _is_event_stream(message: Message) -> bool:
+    """Whether a response start announces SSE (the stream faults act on events, not bytes)."""
     headers = dict(message.get("headers") or ())
     return headers.get(b"content-type", b"").startswith(b"text/event-stream")
 
@@ -199,6 +205,7 @@ class _FaultySend:
             await self._on_whole_body(message)
 
     async def _on_start(self, message: Message) -> None:
+        """Pass on, hold back or change the response start, as the fault needs."""
         if self.fault == "stall" and not self.stream:
             await self._stall()
         elif self.fault == "endless" and not self.stream:  # chunked: the body never ends
@@ -210,6 +217,7 @@ class _FaultySend:
             await self._send(message)
 
     async def _on_whole_body(self, message: Message) -> None:
+        """Apply the fault to a whole (non-stream) body."""
         body: bytes = message.get("body", b"")
         if self.fault == "reset_mid_stream":
             await self._send(
@@ -231,11 +239,13 @@ class _FaultySend:
             await self._send(message)
 
     async def _send_whole(self, body: bytes) -> None:
+        """Send the held-back start with a replaced body (and its new length)."""
         start = self._start or {}
         headers = [(k, v) for k, v in start.get("headers", ()) if k != b"content-length"]
         await send_bytes(self._send, start.get("status", 200), body, headers)
 
     async def _on_stream_body(self, message: Message) -> None:
+        """Apply the fault to one stream event, or to the end of the stream."""
         is_event = bool(message.get("more_body", False))
         if not is_event:  # the end of the stream, maybe before the fault struck
             if self.fault == "reset_mid_stream":
@@ -274,6 +284,7 @@ class _FaultySend:
         await self._send(message)
 
     async def _reset(self) -> None:
+        """Reset the connection; nothing is sent after it."""
         self.done = True
         await _reset(self._send, self._receive)
 

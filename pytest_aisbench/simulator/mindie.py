@@ -107,12 +107,14 @@ async def infer(request: Request) -> None:
 
 
 def _finish_reason(generation: Generation) -> str:
+    """The planner's finish reason as MindIE names it (a stop string: ``stop_sequence``)."""
     if generation.stop_reason is not None:
         return "stop_sequence"
     return FINISH_REASONS[generation.finish_reason]
 
 
 def _details(job: Job, generation: Generation) -> dict[str, Any]:
+    """The ``details`` object of the whole body and of the final stream event."""
     return {
         "finish_reason": _finish_reason(generation),
         "generated_tokens": generation.completion_tokens,
@@ -142,6 +144,7 @@ async def _stream(request: Request, job: Job, generation: Generation) -> None:
 
 
 def _token_event(config: SimulatorConfig, index: int, text: str | None) -> dict[str, Any]:
+    """One stream event; the first reports the prefill time, later ones the decode time."""
     first = index == 0
     return {
         "prefill_time": round(config.ttft * 1000, 2) if first else None,
@@ -196,6 +199,7 @@ def _inputs(inputs: Any) -> str:
 
 
 def _max_new_tokens(parameters: dict[str, Any]) -> int:
+    """``max_new_tokens``, MindIE's default when absent, refused outside its documented range."""
     value = parameters.get("max_new_tokens", DEFAULT_MAX_NEW_TOKENS)
     if value is None:
         return DEFAULT_MAX_NEW_TOKENS
@@ -206,6 +210,7 @@ def _max_new_tokens(parameters: dict[str, Any]) -> int:
 
 
 def _seed(parameters: dict[str, Any]) -> int:
+    """The seed to report: the request's, else MindIE's example value."""
     value = parameters.get("seed")
     if value is None:
         return SEED

@@ -42,6 +42,7 @@ class Reply:
         self.created = int(time.time())
 
     def _head(self, object_name: str) -> dict[str, Any]:
+        """The fields every body and chunk of this response starts with."""
         return {
             "id": self.id,
             "object": object_name,
@@ -50,6 +51,7 @@ class Reply:
         }
 
     def _usage(self) -> dict[str, Any]:
+        """Token counts in vLLM's key order."""
         prompt = self.job.prompt_tokens
         completion = self.generation.completion_tokens
         return {

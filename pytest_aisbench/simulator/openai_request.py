@@ -182,6 +182,7 @@ def _bool(body: dict[str, Any], key: str) -> bool:
 
 
 def _include_usage(body: dict[str, Any], stream: bool) -> bool:
+    """``stream_options.include_usage``; vLLM refuses stream options without a stream."""
     options = body.get("stream_options")
     if options is None:
         return False
@@ -194,6 +195,7 @@ def _include_usage(body: dict[str, Any], stream: bool) -> bool:
 
 
 def _min_tokens(body: dict[str, Any]) -> int:
+    """vLLM's ``min_tokens`` extension: the end is suppressed before that many tokens."""
     value = body.get("min_tokens", 0)
     if value is None:
         return 0

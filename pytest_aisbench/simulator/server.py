@@ -92,6 +92,7 @@ def running_simulator(
 
 
 def _wait_started(server: uvicorn.Server, thread: threading.Thread, timeout: float) -> None:
+    """Block until uvicorn is serving, so the caller's first request cannot be refused."""
     deadline = time.monotonic() + timeout
     while not server.started:
         if not thread.is_alive():

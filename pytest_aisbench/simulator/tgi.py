@@ -170,6 +170,7 @@ async def generate_stream(request: Request) -> None:
 
 
 async def _body(request: Request) -> Any:
+    """The JSON body; invalid JSON is axum's plain-text 400, not a TGI error body."""
     try:
         return await request.json()
     except BadBody as exc:
@@ -265,15 +266,18 @@ class Reply:
             self.finish_reason = "eos_token"
 
     def _is_eos(self, index: int) -> bool:
+        """Whether token `index` is the generated end-of-sequence token (special, not text)."""
         return self.finish_reason == "eos_token" and index == self.generation.completion_tokens - 1
 
     def token(self, index: int) -> dict[str, Any]:
+        """The ``token`` object of one generated token."""
         if self._is_eos(index):
             return {"id": EOS_ID, "text": EOS_TEXT, "logprob": LOGPROB, "special": True}
         text = self.generation.tokens[index]
         return {"id": FIRST_TOKEN_ID + index, "text": text, "logprob": LOGPROB, "special": False}
 
     def generated_text(self) -> str:
+        """The answer's text, after the prompt when ``return_full_text`` is set."""
         text = self.generation.content_text
         return self.job.prompt_text + text if self.job.return_full_text else text
 

@@ -61,17 +61,21 @@ class Generation:
 
     @property
     def completion_tokens(self) -> int:
+        """Every generated token, EOS and stop-cut ones included (what usage counts)."""
         return len(self.tokens)
 
     @property
     def reasoning_text(self) -> str:
+        """The reasoning part of the output."""
         return "".join(self.tokens[: self.reasoning_count])
 
     @property
     def content_text(self) -> str:
+        """The answer part of the output, after the reasoning."""
         return "".join(self.tokens[self.reasoning_count :])
 
     def is_reasoning(self, index: int) -> bool:
+        """Whether token `index` belongs to the reasoning part."""
         return index < self.reasoning_count
 
 
@@ -114,6 +118,7 @@ def plan_generation(
 
 
 def _apply_stop(generation: Generation, stop: Sequence[str], include: bool) -> Generation:
+    """Cut the output at the stop string that completes first, as vLLM does."""
     text = "".join(generation.tokens)
     found = [(text.find(s) + len(s), text.find(s), s) for s in stop if s and s in text]
     if not found:

@@ -110,6 +110,7 @@ def rewrite_path(scope: MutableMapping[str, Any]) -> None:
 
 
 def _path_model(request: Request) -> tuple[str, str]:
+    """The model name and version `rewrite_path` took from the path."""
     params = request.scope.get("path_params") or {}
     return str(params.get("model", "")), str(params.get("version", ""))
 
@@ -184,6 +185,7 @@ async def generate_stream(request: Request) -> None:
 
 
 async def _serve(request: Request, *, stream: bool) -> None:
+    """Check the path's model, validate the body, then answer whole or streamed."""
     if await _refused_model(request):
         return
     job = await read_job(request, partial(parse_job, config=request.config), TritonError)
