@@ -45,7 +45,7 @@ from typing import Any
 
 from vllm_cli import MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON
 
-from pytest_aisbench.config import load_backend_file
+from pytest_aisbench.backend_files import load_backend_file
 from pytest_aisbench.engine.loop import run_coroutine
 from pytest_aisbench.managed_server import ManagedServer
 from pytest_aisbench.models import VLLMCustomAPI, VLLMCustomAPIChat

@@ -51,8 +51,16 @@ def _goodput(pairs: list[str]) -> dict[str, float]:
 
 
 def add_options(parser: pytest.Parser) -> None:
-    """Declare every option of the plugin."""
+    """Declare every option and ini key of the plugin."""
     group = parser.getgroup("aisbench", "LLM evaluations (pytest-aisbench)")
+    _selection_options(group)
+    _gate_and_report_options(group)
+    _perf_options(group)
+    _ini_options(parser)
+
+
+def _selection_options(group: pytest.OptionGroup) -> None:
+    """Which backends and datasets run, from where."""
     group.addoption(
         "--aisbench-model",
         action="append",
@@ -88,6 +96,10 @@ def add_options(parser: pytest.Parser) -> None:
         help=f"folder holding the dataset files (or ini aisbench_datasets_dir, "
         f"or ${DATASETS_DIR_ENV})",
     )
+
+
+def _gate_and_report_options(group: pytest.OptionGroup) -> None:
+    """What fails the run, and where the records go."""
     group.addoption(
         "--aisbench-strict",
         action="store_true",
@@ -119,6 +131,10 @@ def add_options(parser: pytest.Parser) -> None:
         help="after N failed requests in a row to one backend, fail its remaining samples at "
         "once instead of waiting through their timeouts (0: never; default 20)",
     )
+
+
+def _perf_options(group: pytest.OptionGroup) -> None:
+    """Serving-performance gates."""
     group.addoption(
         "--aisbench-slo",
         action="append",
@@ -140,6 +156,10 @@ def add_options(parser: pytest.Parser) -> None:
         help="reuse the finished records of an earlier --aisbench-report; "
         "send only the samples that are missing or ended in error",
     )
+
+
+def _ini_options(parser: pytest.Parser) -> None:
+    """The ini-file equivalents."""
     parser.addini(
         "aisbench_backends_dirs",
         type="paths",

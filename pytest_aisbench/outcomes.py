@@ -1,4 +1,10 @@
-"""How a sample's outcome shows in pytest: its status word, and when its item fails.
+"""A sample's outcome: how it is decided, how it shows in pytest, and when its item fails.
+
+- ``error``: the request failed after its retries (never a wrong answer).
+- ``correct``: the extracted answer matches the reference, however the response ended.
+- ``truncated``: otherwise, when the response stopped at the length limit.
+- ``no_answer``: otherwise, when nothing could be extracted.
+- ``incorrect``: an answer was extracted and it is wrong.
 
 Only ``error`` fails an item by default; ``--aisbench-strict`` fails every outcome but
 ``correct``. A wrong answer is not a crash: it gets its own category in the summary line.
@@ -10,7 +16,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from pytest_aisbench.records import SampleRecord
+from pytest_aisbench.datasets.base import DatasetConfig
+from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.records import Outcome, SampleRecord
 
 # outcome -> (letter, word, markup)
 STATUS = {
@@ -19,6 +27,19 @@ STATUS = {
     "no_answer": ("n", "NO_ANSWER", {"yellow": True}),
     "truncated": ("t", "TRUNCATED", {"yellow": True}),
 }
+
+
+def decide_outcome(
+    output: RequestOutput, extracted: str | None, dataset: DatasetConfig, reference: str
+) -> Outcome:
+    """The outcome, in the order the module docstring gives."""
+    if not output.success:
+        return "error"
+    if extracted is not None and dataset.compare(extracted, reference):
+        return "correct"
+    if output.finish_reason == "length":
+        return "truncated"
+    return "no_answer" if extracted is None else "incorrect"
 
 
 def failure_message(record: SampleRecord, strict: bool) -> str | None:

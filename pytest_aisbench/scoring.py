@@ -1,11 +1,5 @@
-"""From a finished request to a `SampleRecord`: one outcome per sample.
-
-- ``error``: the request failed after its retries (never a wrong answer).
-- ``correct``: the extracted answer matches the reference, however the response ended.
-- ``truncated``: otherwise, when the response stopped at the length limit.
-- ``no_answer``: otherwise, when nothing could be extracted.
-- ``incorrect``: an answer was extracted and it is wrong.
-"""
+"""From a finished request to a `SampleRecord`: the answer extracted, the outcome decided
+(`outcomes.decide_outcome`), the timings and token counts copied."""
 
 from __future__ import annotations
 
@@ -14,20 +8,8 @@ from typing import Any
 
 from pytest_aisbench.datasets.base import DatasetConfig, Sample
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.records import Outcome, SampleRecord
-
-
-def decide_outcome(
-    output: RequestOutput, extracted: str | None, dataset: DatasetConfig, reference: str
-) -> Outcome:
-    """The outcome, in the order the module docstring gives."""
-    if not output.success:
-        return "error"
-    if extracted is not None and dataset.compare(extracted, reference):
-        return "correct"
-    if output.finish_reason == "length":
-        return "truncated"
-    return "no_answer" if extracted is None else "incorrect"
+from pytest_aisbench.outcomes import decide_outcome
+from pytest_aisbench.records import SampleRecord
 
 
 def score(

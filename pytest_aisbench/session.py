@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 import pytest_aisbench
-from pytest_aisbench.config import ModelConfig, find_backend, load_backend_file, parse_override
+from pytest_aisbench.backend_files import find_backend, load_backend_file, parse_override
+from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.datasets import DATASETS, DatasetConfig, dataset_by_abbr, get_dataset_config
 from pytest_aisbench.datasets.base import Sample
 from pytest_aisbench.engine.accuracy import Engine

@@ -22,7 +22,7 @@ from aisbench_corpus import Corpus, fetch_wheel
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
 from conftest import DATASETS_DIR, SUITE, gold_responder, samples_of
-from pytest_aisbench.config import load_backend_file
+from pytest_aisbench.backend_files import load_backend_file
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models import BaseAPIModel
 from pytest_aisbench.registry import MODELS

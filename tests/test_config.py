@@ -9,15 +9,13 @@ from typing import Any
 
 import pytest
 
-from pytest_aisbench.config import (
-    API_KEY_ENV,
-    ModelConfig,
-    ServerConfig,
+from pytest_aisbench.backend_files import (
     backend_names,
     find_backend,
     load_backend_file,
     parse_override,
 )
+from pytest_aisbench.config import API_KEY_ENV, ModelConfig, ServerConfig
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models import VLLMCustomAPIChat
 from pytest_aisbench.secret import Secret

@@ -24,7 +24,8 @@ import httpx
 import pytest
 
 from conftest import PROTOCOL_ANSWER
-from pytest_aisbench.config import ModelConfig, load_backend_file
+from pytest_aisbench.backend_files import load_backend_file
+from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine.runner import ModelRunner
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput

@@ -6,8 +6,9 @@ import pytest
 
 from pytest_aisbench.datasets import Sample, get_dataset_config
 from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.outcomes import decide_outcome
 from pytest_aisbench.records import SampleRecord
-from pytest_aisbench.scoring import decide_outcome, score
+from pytest_aisbench.scoring import score
 
 GSM8K_DEMO = get_dataset_config("demo_gsm8k_gen_4_shot_cot_chat_prompt")
 SAMPLE = Sample(dataset="demo_gsm8k", index=3, prompt="How many?", reference="18")

@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from conftest import DATASETS_DIR, REPO
-from pytest_aisbench.config import ModelConfig, backend_names, load_backend_file
+from pytest_aisbench.backend_files import backend_names, load_backend_file
+from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel

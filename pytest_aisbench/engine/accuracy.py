@@ -92,6 +92,79 @@ class Engine:
         self._loop = None
 
 
+class _Batch:
+    """The samples of one `Engine._start` call: each future gets exactly one record."""
+
+    def __init__(
+        self,
+        runner: ModelRunner,
+        dataset: DatasetConfig,
+        futures: dict[int, concurrent.futures.Future[SampleRecord]],
+        on_record: Callable[[SampleRecord], None] | None,
+    ) -> None:
+        self.runner = runner
+        self.dataset = dataset
+        self.futures = futures
+        self.on_record = on_record
+        self.max_out_len = runner.max_out_len or dataset.max_out_len or 4096
+        self.secret = str(runner.config.settings.get("api_key") or "")
+
+    def settle(self, sample: Sample, output: RequestOutput) -> None:
+        """Score a finished output; a failure here (token counting) is the sample's error."""
+        if self.futures[sample.index].done():
+            return
+        config = self.runner.config
+        try:
+            self.runner.count_tokens(output)
+            record = score(config.abbr, self.dataset, sample, output, None,
+                           config.pred_postprocessor)  # fmt: skip
+        except Exception as exc:
+            self.settle_error(sample, f"cannot score the answer: {type(exc).__name__}: {exc}")
+            return
+        self._finish(sample, record)
+
+    def settle_error(self, sample: Sample, message: str) -> None:
+        """Give a sample that has no record yet an ``error`` one."""
+        if not self.futures[sample.index].done():
+            output = RequestOutput(success=False, error_info=message, input=sample.prompt)
+            self._finish(sample, score(self.runner.config.abbr, self.dataset, sample, output, None))
+
+    def _finish(self, sample: Sample, record: SampleRecord) -> None:
+        if record.error and self.secret:
+            record = dataclasses.replace(record, error=scrub(record.error, self.secret))
+        if self.on_record is not None:
+            self.on_record(record)  # the report line first: a kill after this keeps the answer
+        self.futures[sample.index].set_result(record)
+
+    async def one(self, sample: Sample) -> None:
+        """One service request."""
+        try:
+            output = await self.runner.request(sample.prompt, self.max_out_len, sample.index)
+            self.settle(sample, output)
+        except asyncio.CancelledError:
+            self.settle_error(sample, "cancelled: the session ended before the request finished")
+            raise
+        except Exception as exc:
+            self.settle_error(sample, str(exc) or repr(exc))
+
+    async def local(self, chunk: list[Sample]) -> None:
+        """One batch through a local model."""
+        try:
+            prompts = [s.prompt for s in chunk]
+            outputs = await self.runner.generate_local(prompts, self.max_out_len)
+        except asyncio.CancelledError:
+            for sample in chunk:
+                self.settle_error(sample, "cancelled: the session ended before generation finished")
+            raise
+        except Exception as exc:
+            for sample in chunk:
+                self.settle_error(sample, f"generate failed: {type(exc).__name__}: {exc}")
+            return
+        for sample, output in zip(chunk, outputs, strict=True):
+            output.data_id = sample.index
+            self.settle(sample, output)
+
+
 async def _run_batch(
     runner: ModelRunner,
     dataset: DatasetConfig,
@@ -100,69 +173,15 @@ async def _run_batch(
     on_record: Callable[[SampleRecord], None] | None = None,
 ) -> None:
     """Run every sample's request; each future gets a record, whatever happens."""
-    max_out_len = runner.max_out_len or dataset.max_out_len or 4096
-    abbr = runner.config.abbr
-    postprocess = runner.config.pred_postprocessor
-    secret = str(runner.config.settings.get("api_key") or "")
-
-    def settle(sample: Sample, output: RequestOutput) -> None:
-        """Score a finished output; a failure here (token counting) is the sample's error."""
-        future = futures[sample.index]
-        if future.done():
-            return
-        try:
-            runner.count_tokens(output)
-            record = score(abbr, dataset, sample, output, None, postprocess)
-        except Exception as exc:
-            settle_error(sample, f"cannot score the answer: {type(exc).__name__}: {exc}")
-            return
-        finish(future, record)
-
-    def settle_error(sample: Sample, message: str) -> None:
-        output = RequestOutput(success=False, error_info=message, input=sample.prompt)
-        future = futures[sample.index]
-        if not future.done():
-            finish(future, score(abbr, dataset, sample, output, None))
-
-    def finish(future: concurrent.futures.Future[SampleRecord], record: SampleRecord) -> None:
-        if record.error and secret:
-            record = dataclasses.replace(record, error=scrub(record.error, secret))
-        if on_record is not None:
-            on_record(record)  # the report line first: a kill after this keeps the answer
-        future.set_result(record)
-
-    async def one(sample: Sample) -> None:
-        try:
-            settle(sample, await runner.request(sample.prompt, max_out_len, sample.index))
-        except asyncio.CancelledError:
-            settle_error(sample, "cancelled: the session ended before the request finished")
-            raise
-        except Exception as exc:
-            settle_error(sample, str(exc) or repr(exc))
-
-    async def local_batch(chunk: list[Sample]) -> None:
-        try:
-            outputs = await runner.generate_local([s.prompt for s in chunk], max_out_len)
-        except asyncio.CancelledError:
-            for sample in chunk:
-                settle_error(sample, "cancelled: the session ended before generation finished")
-            raise
-        except Exception as exc:
-            for sample in chunk:
-                settle_error(sample, f"generate failed: {type(exc).__name__}: {exc}")
-            return
-        for sample, output in zip(chunk, outputs, strict=True):
-            output.data_id = sample.index
-            settle(sample, output)
-
+    batch = _Batch(runner, dataset, futures, on_record)
     try:
         if runner.config.attr == "service":
-            await asyncio.gather(*(one(s) for s in samples))
+            await asyncio.gather(*(batch.one(s) for s in samples))
         else:
             size = runner.config.batch_size
-            await asyncio.gather(
-                *(local_batch(samples[i : i + size]) for i in range(0, len(samples), size))
-            )
+            chunks = [samples[i : i + size] for i in range(0, len(samples), size)]
+            await asyncio.gather(*(batch.local(chunk) for chunk in chunks))
     finally:
+        lost = "internal error: the sample's request ended without a result"
         for sample in samples:  # whatever escaped above, no item waits forever
-            settle_error(sample, "internal error: the sample's request ended without a result")
+            batch.settle_error(sample, lost)

@@ -246,46 +246,13 @@ async def run_load(
     _size_connection_pool(model, cap or max(planned or 0, profile.warmup, 1))
     semaphore = asyncio.Semaphore(cap) if cap is not None else None
 
-    warmup_outputs: list[RequestOutput] = []
-    if profile.warmup:
-        idle = _Progress(None)
-        warm_tasks = []
-        for index in range(profile.warmup):
-            if semaphore is not None:
-                await semaphore.acquire()
-            prompt, limit = items[index % len(items)]
-            output = RequestOutput(scheduled_time_ns=time.perf_counter_ns())
-            warmup_outputs.append(output)
-            warm_tasks.append(
-                asyncio.create_task(_send(model, prompt, limit, output, semaphore, idle))
-            )
-        await asyncio.gather(*warm_tasks)
-
-    progress = _Progress(on_progress)
+    warmup_outputs = await _warm_up(model, items, profile.warmup, semaphore)
     outputs: list[RequestOutput] = []
     tasks: list[asyncio.Task[None]] = []
     started = time.perf_counter_ns()
-    stop_ns = started + round(profile.duration_s * 1e9) if profile.duration_s else None
     try:
-        index = 0
-        while planned is None or index < planned:
-            due = started + round(schedule[index] * 1e9) if planned is not None else started
-            if stop_ns is not None and due >= stop_ns:
-                break
-            await sleep_until(due)
-            if semaphore is not None:
-                await semaphore.acquire()
-                if stop_ns is not None and time.perf_counter_ns() >= stop_ns:
-                    semaphore.release()
-                    break
-            prompt, limit = items[index % len(items)]
-            output = RequestOutput(scheduled_time_ns=due)
-            outputs.append(output)
-            tasks.append(
-                asyncio.create_task(_send(model, prompt, limit, output, semaphore, progress))
-            )
-            progress.on_sent()
-            index += 1
+        await _dispatch(model, items, profile, schedule if planned is not None else None,
+                        started, semaphore, _Progress(on_progress), outputs, tasks)  # fmt: skip
         await asyncio.gather(*tasks)
     finally:
         pending = [task for task in tasks if not task.done()]
@@ -304,6 +271,61 @@ async def run_load(
         profile=profile,
         warmup_outputs=warmup_outputs,
     )
+
+
+Items = list[tuple[PromptType, int]]
+"""Rendered prompts with their ``max_out_len``, cycled through by index."""
+
+
+async def _warm_up(
+    model: BaseAPIModel, items: Items, count: int, semaphore: asyncio.Semaphore | None
+) -> list[RequestOutput]:
+    """`count` requests at once under the cap, all finished before the measured start."""
+    idle = _Progress(None)
+    outputs: list[RequestOutput] = []
+    tasks = []
+    for index in range(count):
+        if semaphore is not None:
+            await semaphore.acquire()
+        prompt, limit = items[index % len(items)]
+        output = RequestOutput(scheduled_time_ns=time.perf_counter_ns())
+        outputs.append(output)
+        tasks.append(asyncio.create_task(_send(model, prompt, limit, output, semaphore, idle)))
+    await asyncio.gather(*tasks)
+    return outputs
+
+
+async def _dispatch(
+    model: BaseAPIModel,
+    items: Items,
+    profile: LoadProfile,
+    schedule: list[float] | None,
+    started: int,
+    semaphore: asyncio.Semaphore | None,
+    progress: _Progress,
+    outputs: list[RequestOutput],
+    tasks: list[asyncio.Task[None]],
+) -> None:
+    """Start each measured request at its deadline (``started`` + offset; no schedule: at
+    once, until ``duration_s``), appending its output and task as it goes."""
+    stop_ns = started + round(profile.duration_s * 1e9) if profile.duration_s else None
+    index = 0
+    while schedule is None or index < len(schedule):
+        due = started + round(schedule[index] * 1e9) if schedule is not None else started
+        if stop_ns is not None and due >= stop_ns:
+            break
+        await sleep_until(due)
+        if semaphore is not None:
+            await semaphore.acquire()
+            if stop_ns is not None and time.perf_counter_ns() >= stop_ns:
+                semaphore.release()
+                break
+        prompt, limit = items[index % len(items)]
+        output = RequestOutput(scheduled_time_ns=due)
+        outputs.append(output)
+        tasks.append(asyncio.create_task(_send(model, prompt, limit, output, semaphore, progress)))
+        progress.on_sent()
+        index += 1
 
 
 async def _send(

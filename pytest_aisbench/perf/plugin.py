@@ -78,7 +78,8 @@ class PerfController:
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         for name, value in report.user_properties:
             if name == PERF_PROPERTY:
-                self.state.add_perf_run(report.nodeid, PerfRun.from_dict(cast(dict[str, Any], value)))
+                run = PerfRun.from_dict(cast(dict[str, Any], value))
+                self.state.add_perf_run(report.nodeid, run)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

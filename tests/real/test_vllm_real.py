@@ -12,7 +12,7 @@ import pytest
 from real_servers import CACHE, free_port, require_setup
 
 from conftest import REPO, samples_of
-from pytest_aisbench.config import load_backend_file
+from pytest_aisbench.backend_files import load_backend_file
 from pytest_aisbench.managed_server import ManagedServer
 
 pytestmark = pytest.mark.real
