@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from pytest_aisbench.engine import pacing
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 
@@ -154,7 +157,11 @@ class TokenSchedule:
 
 
 async def sleep_until(deadline: float) -> None:
-    """Sleep until the running loop's clock reaches `deadline`; return at once if past it."""
-    loop = asyncio.get_running_loop()
-    while (delay := deadline - loop.time()) > 0:
-        await asyncio.sleep(delay)
+    """Sleep until the running loop's clock reaches `deadline`; return at once if past it.
+
+    The wait itself is the client's (`engine.pacing.sleep_until`, a timerfd): a token leaves
+    on time to tens of microseconds, where a loop sleep is up to a millisecond late.
+    """
+    remaining_s = deadline - asyncio.get_running_loop().time()
+    if remaining_s > 0:
+        await pacing.sleep_until(time.perf_counter_ns() + round(remaining_s * 1e9))
