@@ -33,7 +33,7 @@ _COMMON_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "attr": ((str,), "'service' or 'local'"),
     "type": ((type, str), "a subclass of BaseAPIModel or BaseModel, or its registered name"),
     "abbr": ((str,), "a name of letters, digits, '_', '-' or '.'"),
-    "path": ((str,), "a tokenizer or weights folder that exists, or ''"),
+    "path": ((str,), "a tokenizer or weights folder that exists here (no hub ids), or ''"),
     "max_out_len": ((int,), "an integer >= 1"),
     "batch_size": ((int,), "an integer from 1 to 100000"),
     "generation_kwargs": ((dict,), "a dict passed to the server or model as is"),
@@ -72,7 +72,7 @@ _SERVICE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "http_client": ((str,), "'httpx' (the default) or 'asyncio' (the fast client, for load)"),
 }
 _LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "max_seq_len": ((int,), "an integer >= 1"),
+    "max_seq_len": ((int, type(None)), "an integer >= 1, or None (the model's context length)"),
     "tokenizer_only": ((bool,), "True or False"),
     "sync_rank": ((bool,), "True or False"),
     "tokenizer_path": ((str, type(None)), "a tokenizer folder, or None to use path"),
@@ -85,13 +85,23 @@ _LOCAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "mode": ((str,), "'none' or 'mid' (how a too-long prompt is cut)"),
     "peft_path": ((str, type(None)), "a PEFT adapter folder, or None"),
     "batch_padding": ((bool,), "True or False"),
+    "peft_kwargs": ((dict,), "a dict for PeftModel.from_pretrained"),
+    "chat_template_kwargs": (
+        (dict,),
+        "a dict passed to the tokenizer's apply_chat_template (e.g. enable_thinking=False)",
+    ),
+    "hf_cache_dir": ((str, type(None)), "transformers' cache folder, or None ($HF_MODEL_HUB)"),
+    "extract_pred_after_decode": ((bool,), "True or False"),
+    "drop_middle": ((bool,), "True or False (True: mode='mid')"),
+    "end_str": ((str, type(None)), "a string that ends generation, or None"),
+    "use_fastchat_template": ((bool,), "False (fastchat templates are not supported)"),
 }
 ALL_KEYS = {**_COMMON_KEYS, **_SERVICE_KEYS, **_LOCAL_KEYS}
 NO_EFFECT_KEYS = {
     "use_timestamp": "requests are paced by request_rate; trace timestamps are not replayed",
     "traffic_cfg": "load shapes are aisbench_perf.run() arguments (burstiness, ramp_up, ...)",
     "run_cfg": "one process per xdist worker (-n N); no torchrun",
-    "batch_padding": "no local backend here pads batches",
+    "batch_padding": "only HuggingFace and HuggingFaceCausalLM read it; the others always pad",
     "returns_tool_calls": "tool calls are not evaluated",
 }
 """AISBench keys accepted with their meaning that change nothing here, and why."""
@@ -186,7 +196,8 @@ class ModelConfig:
     def no_effect_keys(self) -> list[str]:
         """The AISBench keys of this entry that change nothing here (`NO_EFFECT_KEYS`)."""
         given = {**self.settings, **self.plugin_keys}
-        return [key for key in NO_EFFECT_KEYS if key in given]
+        taken = inspect.signature(self.cls.__init__).parameters  # a key the class names works
+        return [key for key in NO_EFFECT_KEYS if key in given and key not in taken]
 
     def build(self, transport: Any = None) -> BaseModel:
         """The backend object, built in one place.
@@ -259,6 +270,7 @@ def validate_model(entry: dict[str, Any], source: str) -> ModelConfig:
             key="attr",
         )
     settings = {k: v for k, v in entry.items() if k not in _PLUGIN_KEYS}
+    cls.check_config(settings, source)  # packages, weights, memory: before any item runs
     key = ""
     if attr == "service":
         key = entry.get("api_key") or os.environ.get(API_KEY_ENV, "")
@@ -323,7 +335,7 @@ def _in_range(key: str, value: Any, entry: dict[str, Any]) -> bool:
         "host_ip": lambda v: bool(v.strip()),
         "host_port": lambda v: 1 <= v <= 65535,
         "url": lambda v: not v or re.match(r"^https?://[^/\s]+", v) is not None,
-        "max_seq_len": lambda v: v >= 1,
+        "max_seq_len": lambda v: v is None or v >= 1,
         "mode": lambda v: v in ("none", "mid"),
         "stop_words": lambda v: all(isinstance(w, str) for w in v),
         "timeout": lambda v: v > 0,

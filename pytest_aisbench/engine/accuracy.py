@@ -165,6 +165,13 @@ class _Batch:
             self.settle(sample, output)
 
 
+def by_length(samples: list[Sample]) -> list[Sample]:
+    """Samples longest prompt first (in characters, a cheap proxy for tokens), so each local
+    batch pads its prompts to a similar length; ties keep dataset order. Records still go to
+    their own samples: only the batches' make-up changes."""
+    return sorted(samples, key=lambda s: (-len(str(s.prompt)), s.index))
+
+
 async def _run_batch(
     runner: ModelRunner,
     dataset: DatasetConfig,
@@ -179,7 +186,8 @@ async def _run_batch(
             await asyncio.gather(*(batch.one(s) for s in samples))
         else:
             size = runner.config.batch_size
-            chunks = [samples[i : i + size] for i in range(0, len(samples), size)]
+            ordered = by_length(samples) if runner.config.cls.group_by_length else samples
+            chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
             await asyncio.gather(*(batch.local(chunk) for chunk in chunks))
     finally:
         lost = "internal error: the sample's request ended without a result"

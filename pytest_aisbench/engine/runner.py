@@ -16,7 +16,7 @@ from pytest_aisbench.engine.pacing import Pacer, sleep_until
 from pytest_aisbench.engine.send import send_one
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.local_models.base import BaseModel
-from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.models.output import GeneratedText, RequestOutput
 from pytest_aisbench.tokens import TokenCounter, fill_output_tokens
 
 
@@ -140,8 +140,12 @@ class ModelRunner:
         ]
 
     async def aclose(self) -> None:
+        """Close a service's connections, or release a local model's weights (`close`)."""
         if isinstance(self._instance, BaseAPIModel):
             await self._instance.aclose()
+        elif self._instance is not None:
+            instance, self._instance = self._instance, None
+            await asyncio.to_thread(instance.close)
 
 
 class BackendUnavailable(Exception):
@@ -157,12 +161,19 @@ def _local_output(prompt: Any, text: Any, sent: int, arrived: int, name: str) ->
             attempts=1,
             error_info=f"{name}.generate returned {type(text).__name__}, not str: {text!r:.200}",
         )
-    return RequestOutput(
+    output = RequestOutput(
         success=True,
-        content=text,
+        content=str(text),
         input=prompt,
         send_time_ns=sent,
         event_times_ns=[arrived],
         content_times_ns=[arrived],
         attempts=1,
     )
+    if isinstance(text, GeneratedText):  # the model said how its answer ended
+        output.finish_reason = text.finish_reason
+        output.input_tokens = text.input_tokens
+        if text.output_tokens is not None:
+            output.output_tokens = text.output_tokens
+            output.token_source = "generate"
+    return output

@@ -22,15 +22,16 @@ from pytest_aisbench.models.api_models.vllm_custom_api_chat import (
     VllmMultiturnAPIChatStream,
 )
 from pytest_aisbench.models.local_models.base import BaseModel
+from pytest_aisbench.models.local_models.huggingface import HuggingFace, HuggingFaceCausalLM
+from pytest_aisbench.models.local_models.huggingface_above_v4_33 import (
+    HuggingFaceBaseModel,
+    HuggingFacewithChatTemplate,
+)
 from pytest_aisbench.models.output import Output, RequestOutput
 from pytest_aisbench.models.template import APITemplateParser, LMTemplateParser
 from pytest_aisbench.utils.prompt import PromptType
 
 NOT_PROVIDED = {
-    "HuggingFace": "local_models.huggingface",
-    "HuggingFaceCausalLM": "local_models.huggingface",
-    "HuggingFaceBaseModel": "local_models.huggingface_above_v4_33",
-    "HuggingFacewithChatTemplate": "local_models.huggingface_above_v4_33",
     "HuggingFaceQwen2VLwithChatTemplate": "local_models.huggingface_vl",
     "VLLMOfflineVLModel": "local_models.vllm_offline_vl",
     "QwenImageEditModel": "local_models.qwen_image_edit_mindie_sd",
@@ -41,6 +42,10 @@ __all__ = [
     "APITemplateParser",
     "BaseAPIModel",
     "BaseModel",
+    "HuggingFace",
+    "HuggingFaceBaseModel",
+    "HuggingFaceCausalLM",
+    "HuggingFacewithChatTemplate",
     "LMTemplateParser",
     "MindieStreamApi",
     "Output",

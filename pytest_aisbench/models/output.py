@@ -11,6 +11,50 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class GeneratedText(str):
+    """A local model's answer: the text itself, plus what a server would report beside it.
+
+    ``generate`` returns ``list[str]`` (AISBench's API); a backend that knows how its answer
+    ended returns these instead, and the engine copies the counts into the sample's record, so
+    ``truncated`` and token counts work for local models as for servers. String operations
+    return plain ``str``: the extra fields belong to the answer as generated.
+    """
+
+    output_tokens: int | None
+    """Tokens the model generated for this answer (the EOS or stop word's last token included)."""
+    finish_reason: str | None
+    """``stop`` (EOS or a stop word) or ``length`` (``max_out_len`` reached), or None."""
+    input_tokens: int | None
+    """Tokens of the prompt as the model saw it (after truncation), or None."""
+
+    def __new__(
+        cls,
+        text: str,
+        *,
+        output_tokens: int | None = None,
+        finish_reason: str | None = None,
+        input_tokens: int | None = None,
+    ) -> GeneratedText:
+        made = super().__new__(cls, text)
+        made.output_tokens = output_tokens
+        made.finish_reason = finish_reason
+        made.input_tokens = input_tokens
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its fields (answers cross processes: ``sync_rank``, xdist)."""
+        return (_generated_text, (str(self), self.output_tokens, self.finish_reason,
+                                  self.input_tokens))  # fmt: skip
+
+
+def _generated_text(
+    text: str, output_tokens: int | None, finish_reason: str | None, input_tokens: int | None
+) -> GeneratedText:
+    return GeneratedText(
+        text, output_tokens=output_tokens, finish_reason=finish_reason, input_tokens=input_tokens
+    )
+
+
 @dataclass
 class Output:
     """The fields AISBench's ``Output`` carries, with the same names."""

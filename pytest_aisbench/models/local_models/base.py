@@ -9,6 +9,7 @@ backends that call it: the template parser (`parse_template`), the tokenizer at 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from pytest_aisbench.models.template import LMTemplateParser
@@ -27,6 +28,9 @@ class BaseModel:
     is_api: bool = False
     abbr: str = ""
     """The backend's name in ids and reports (the config's ``abbr``)."""
+    group_by_length: bool = False
+    """Whether the engine may batch this model's prompts by length (longest first) instead of
+    in dataset order: less padding per batch; each answer still goes to its own sample."""
 
     def __init__(
         self,
@@ -51,9 +55,21 @@ class BaseModel:
         self.logger = logging.getLogger(f"pytest_aisbench.models.{self.abbr}")
         self._token_counter: TokenCounter | None = None
 
+    @classmethod
+    def check_config(cls, settings: Mapping[str, Any], source: str) -> None:
+        """Check the config's keys before anything runs; raise `ConfigError` naming the key.
+
+        Called when the backend file is loaded (config validation), so a missing package or
+        weights folder stops the session with exit status 4 instead of failing every sample.
+        `settings` are the keys given to the class. Cheap checks only: nothing is loaded here.
+        """
+
     def generate(self, inputs: list[PromptType], max_out_len: int, **kwargs: Any) -> list[str]:
         """One completion per input, in order; must be overridden."""
         raise NotImplementedError(f"{type(self).__name__} must implement generate()")
+
+    def close(self) -> None:
+        """Release what the model holds (weights, devices) at the session's end; no-op here."""
 
     def parse_template(self, prompt_template: Any, mode: str = "gen") -> Any:
         """The prompt as this model is sent it (see `pytest_aisbench.models.template`)."""
