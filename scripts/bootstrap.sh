@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything from nothing (Python 3.11, pip and gcc): the plugin's virtual environment
-# (.venv, editable install with the dev tools and the hf extra: torch, transformers,
+# (.venv, editable install with the dev tools and the hf extra: torch, transformers, Pillow,
 # accelerate) and the real vLLM serving SmolLM2 (scripts/setup_vllm.sh, in its own environment
 # under $AISBENCH_CACHE_DIR).
 # Idempotent: a second run installs nothing new.
@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=python3.11
 command -v "$PY" >/dev/null || PY=python3
-CHECK="import pytest_aisbench, torch, transformers, accelerate"
+CHECK="import pytest_aisbench, torch, transformers, accelerate, PIL"
 if [ ! -x .venv/bin/pytest ] || ! .venv/bin/python -c "$CHECK" 2>/dev/null; then
   echo "[bootstrap] creating .venv with pytest-aisbench (editable), its dev tools and the hf extra" >&2
   "$PY" -m venv .venv
