@@ -339,15 +339,19 @@ def load_model(
     peft_path: str | None = None,
     peft_kwargs: Mapping[str, Any] | None = None,
     logger: Any = None,
+    auto_class: str = "AutoModelForCausalLM",
 ) -> Any:
-    """The model in eval mode; `auto_model_fallback` tries ``AutoModel`` when the folder holds
-    no causal LM (AISBench's ``HuggingFace``). A PEFT adapter is applied when given."""
-    from transformers import AutoModel, AutoModelForCausalLM
+    """The model in eval mode, loaded with transformers' `auto_class` (the vision-language
+    backends: ``AutoModelForImageTextToText``); `auto_model_fallback` tries ``AutoModel`` when
+    the folder holds no such model (AISBench's ``HuggingFace``). A PEFT adapter is applied when
+    given."""
+    import transformers
+    from transformers import AutoModel
 
     started = time.perf_counter()
     folder = str(Path(path).expanduser())
     try:
-        model = AutoModelForCausalLM.from_pretrained(folder, **options)
+        model = getattr(transformers, auto_class).from_pretrained(folder, **options)
     except ValueError:
         if not auto_model_fallback:
             raise

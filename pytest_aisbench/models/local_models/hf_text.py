@@ -31,6 +31,8 @@ class HFTextModel(BaseModel):
     """Whether encoding a prompt adds BOS (a chat template writes its own)."""
     auto_model_fallback: bool = False
     """Load with ``AutoModel`` when the folder holds no causal LM (AISBench's `HuggingFace`)."""
+    auto_class: str = "AutoModelForCausalLM"
+    """The transformers auto class that loads the weights."""
     default_max_seq_len: int | None = None
     """``max_seq_len`` when the config gives None: None reads the model's ``config.json``."""
 
@@ -89,6 +91,7 @@ class HFTextModel(BaseModel):
                 path,
                 options,
                 auto_model_fallback=self.auto_model_fallback,
+                auto_class=self.auto_class,
                 peft_path=peft_path,
                 peft_kwargs=peft_kwargs,
                 logger=self.logger,
