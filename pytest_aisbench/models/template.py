@@ -210,8 +210,13 @@ class APITemplateParser(_TemplateParser):
             return [], False
         if "prompt" not in role:
             return [], True  # a role this round does not fill
-        text = str(role.get("begin", "")) + str(role["prompt"]) + str(role.get("end", ""))
-        return [{"role": role.get("api_role", role["role"]), "prompt": text}], True
+        begin, end = str(role.get("begin", "")), str(role.get("end", ""))
+        prompt = role["prompt"]
+        if isinstance(prompt, list):  # content parts (text, image_url): kept as parts
+            prompt = [*_text_parts(begin), *prompt, *_text_parts(end)]
+        else:
+            prompt = begin + str(prompt) + end
+        return [{"role": role.get("api_role", role["role"]), "prompt": prompt}], True
 
     def _join(self, pieces: list[list[Any]], generated: bool, outer: bool = True) -> Any:
         turns = [turn for piece in pieces for turn in piece]
@@ -220,7 +225,8 @@ class APITemplateParser(_TemplateParser):
         merged = PromptList()
         for turn in turns:
             if merged and merged[-1]["role"] == turn["role"]:
-                merged[-1] = {**merged[-1], "prompt": merged[-1]["prompt"] + "\n" + turn["prompt"]}
+                joined = _merge_prompts(merged[-1]["prompt"], turn["prompt"])
+                merged[-1] = {**merged[-1], "prompt": joined}
             else:
                 merged.append(turn)
         assert self.meta_template is not None
@@ -228,3 +234,19 @@ class APITemplateParser(_TemplateParser):
         if begin:
             merged.insert(0, begin)
         return merged
+
+
+def _text_parts(text: str) -> list[dict[str, Any]]:
+    """A role's ``begin``/``end`` as a text part beside content parts (none when empty)."""
+    return [{"type": "text", "text": text}] if text else []
+
+
+def _merge_prompts(first: Any, second: Any) -> Any:
+    """Two prompts of one role as one: strings joined by a newline (AISBench's merge), and
+    content parts (a multimodal turn, see `pytest_aisbench.utils.prompt`) concatenated."""
+    if isinstance(first, str) and isinstance(second, str):
+        return first + "\n" + second
+    return [
+        *(first if isinstance(first, list) else _text_parts(str(first))),
+        *(second if isinstance(second, list) else _text_parts(str(second))),
+    ]

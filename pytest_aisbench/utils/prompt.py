@@ -21,6 +21,13 @@ def safe_format(text: str, **values: Any) -> str:
 class PromptList(list):  # type: ignore[type-arg]
     """A chat prompt: ``{"role": "HUMAN"|"BOT"|"SYSTEM", "prompt": str}`` turns.
 
+    A multimodal turn's ``prompt`` is a list of content parts, as AISBench's ``MMPromptTemplate``
+    writes them and OpenAI chat content reads them: ``{"type": "text", "text": str}`` and
+    ``{"type": "image_url", "image_url": {"url": URL}}`` (AISBench's datasets also give the URL
+    as a bare string). A URL is ``file://PATH``, a plain path or a ``data:image/...;base64,``
+    URL; the local backends also take ``{"type": "image", "image": PIL.Image | path | URL}``.
+    Chat APIs send the parts as they are (``to_messages``).
+
     Plain strings are allowed as items too (OpenCompass does so); they read as HUMAN turns.
     Template markers (``{"section": "round", "pos": "begin"}``) may stand between turns; the
     template parsers (`pytest_aisbench.models.template`) read them. The methods a backend calls
