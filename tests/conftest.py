@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
+import httpx
 import pytest
 
 from pytest_aisbench.config import validate_model
@@ -14,6 +15,8 @@ from pytest_aisbench.datasets.gsm8k import gold_reply
 from pytest_aisbench.models import BaseAPIModel, BaseModel, RequestOutput
 from pytest_aisbench.report import read_report
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from pytest_aisbench.transport import HttpTransport, MockTransport, Transport
+from pytest_aisbench.transport.mock import Handler
 
 pytest_plugins = ["pytester"]
 """The project's own tests drive whole sessions; runs of ``suites/`` never load this file."""
@@ -31,11 +34,40 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.runpytest = "subprocess"
 
 
-def build_backend(cls: type[BaseModel], transport: Any = None, **keys: Any) -> Any:
-    """A backend built as the plugin builds it: validated keys through `ModelConfig.build`."""
+Backend = TypeVar("Backend", bound=BaseModel)
+Service = TypeVar("Service", bound=BaseAPIModel)
+
+
+def build_backend(cls: type[Backend], transport: Transport | None = None, **keys: Any) -> Backend:
+    """A backend built as the plugin builds it: validated keys through `ModelConfig.build`.
+
+    `transport` is how a test gives a backend its network (the public ``build(transport=)``):
+    a `MockTransport` (see `mock_backend`), or `httpx_network` for tests of raw bytes.
+    """
     attr = "service" if issubclass(cls, BaseAPIModel) else "local"
     entry = {"attr": attr, "type": cls, "abbr": "test", **keys}
-    return validate_model(entry, "<test>").build(transport=transport)
+    return cast(Backend, validate_model(entry, "<test>").build(transport=transport))
+
+
+def mock_backend(
+    cls: type[Service], handler: Handler, **keys: Any
+) -> tuple[Service, MockTransport]:
+    """A backend whose server is `handler` (a `MockTransport`, which keeps its requests)."""
+    transport = MockTransport(handler)
+    return build_backend(cls, transport=transport, **keys), transport
+
+
+def httpx_network(
+    network: httpx.AsyncBaseTransport | Callable[[httpx.Request], Any],
+) -> HttpTransport:
+    """The httpx client over a fake network (a function becomes ``httpx.MockTransport``).
+
+    Only for what the httpx client itself does with bytes (SSE framing, bodies cut or split,
+    httpx's errors); a backend's protocol is tested with `mock_backend`.
+    """
+    if not isinstance(network, httpx.AsyncBaseTransport):
+        network = httpx.MockTransport(network)
+    return HttpTransport(max_connections=1, transport=network)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,7 @@
-"""`BaseAPIModel.generate`: retries, backoff and error outcomes, against `httpx.MockTransport`.
+"""`BaseAPIModel.generate`: retries, backoff and error outcomes, over the httpx client.
+
+The network is `httpx.MockTransport` (conftest's `httpx_network`): these cases are about raw
+responses (status lines, SSE bytes, httpx's own errors) as well as the retry policy.
 
 Every failure ends in ``output.error_info`` with ``success False``; nothing raises. Transient
 failures (connection errors, cut streams, HTTP 429 and 5xx) are retried ``retry`` times;
@@ -15,10 +18,10 @@ import httpx
 import pytest
 
 import pytest_aisbench.models.api_models.base_api as base_api
+from conftest import build_backend, httpx_network
 from pytest_aisbench.models.api_models.vllm_custom_api import VLLMCustomAPI
 from pytest_aisbench.models.api_models.vllm_custom_api_chat import VLLMCustomAPIChat
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptType
 
 OK_BODY = {
@@ -74,16 +77,14 @@ class Server:
         return self.responses[min(len(self.requests), len(self.responses)) - 1]()
 
 
-def chat(server: Server | None = None, **kwargs: Any) -> VLLMCustomAPIChat:
-    """A chat backend (no /v1/models lookup) whose network is `server`."""
-    model = VLLMCustomAPIChat(model="m", **kwargs)
-    if server is not None:
-        model.transport = HttpTransport(
-            max_connections=1,
-            headers=model._auth_headers(),
-            transport=httpx.MockTransport(server),
-        )
-    return model
+def chat(
+    server: Callable[[httpx.Request], httpx.Response] | None = None,
+    cls: type[VLLMCustomAPIChat] = VLLMCustomAPIChat,
+    **kwargs: Any,
+) -> VLLMCustomAPIChat:
+    """A chat backend (no /v1/models lookup) whose network is `server` (None: the real one)."""
+    network = httpx_network(server) if server is not None else None
+    return build_backend(cls, network, model="m", **kwargs)
 
 
 async def generate_once(model: VLLMCustomAPI, prompt: PromptType = "hi") -> RequestOutput:
@@ -268,9 +269,7 @@ async def test_timeout_is_retried_then_reported() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    model = chat(retry=1)
-    model.transport = HttpTransport(max_connections=1, transport=httpx.MockTransport(handler))
-    out = await generate_once(model)
+    out = await generate_once(chat(handler, retry=1))
 
     assert out.success is False
     assert out.error_info.startswith("timeout: ReadTimeout")
@@ -349,9 +348,7 @@ async def test_get_request_body_raising_is_an_error_outcome() -> None:
             raise ValueError("no chat template")
 
     server = Server(ok(False))
-    model = Broken(model="m", retry=2)
-    model.transport = HttpTransport(max_connections=1, transport=httpx.MockTransport(server))
-    out = await generate_once(model)
+    out = await generate_once(chat(server, Broken, retry=2))
 
     assert out.success is False
     assert "get_request_body failed" in out.error_info

@@ -6,13 +6,12 @@ registered in the simulator's default app. Timing asserts are lower bounds only.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 import pytest
 
-from conftest import DATASETS_DIR, PROTOCOL_ANSWER, generate_once, gold_responder
+from conftest import DATASETS_DIR, PROTOCOL_ANSWER, generate_once, gold_responder, mock_backend
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.models.api_models.mindie_stream_api import MindieStreamApi
@@ -21,7 +20,6 @@ from pytest_aisbench.simulator import (
     SimulatorConfig,
     running_simulator,
 )
-from pytest_aisbench.transport import HttpTransport
 
 ANSWER = PROTOCOL_ANSWER
 
@@ -175,14 +173,7 @@ async def test_final_generated_text_replaces_the_token_texts() -> None:
             "token": {"id": [29945], "text": None},
         },
     ]
-
-    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
-    model = MindieStreamApi(stream=True, retry=0)
-    model.transport = HttpTransport(
-        max_connections=1,
-        headers={},
-        transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)),
-    )
+    model, _ = mock_backend(MindieStreamApi, lambda request: events, stream=True, retry=0)
     out = await generate_once(model, "hi", 3)
 
     assert out.success, out.error_info

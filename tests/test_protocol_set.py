@@ -23,14 +23,13 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import PROTOCOL_ANSWER
+from conftest import PROTOCOL_ANSWER, httpx_network
 from pytest_aisbench.backend_files import load_backend_file
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine.runner import ModelRunner
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.simulator import RunningSimulator
-from pytest_aisbench.transport import HttpTransport
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.usefixtures("each_http_client")
@@ -176,8 +175,7 @@ async def run(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RequestOutput:
     """One request through the backend, then the plugin's token fallback."""
-    mock = HttpTransport(max_connections=1, transport=transport) if transport else None
-    model = config.build(transport=mock)
+    model = config.build(transport=httpx_network(transport) if transport else None)
     assert isinstance(model, BaseAPIModel)
     output = RequestOutput()
     try:

@@ -22,7 +22,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import REPO, build_backend, generate_once, gold_responder, point_at, samples_of
+from conftest import (
+    REPO,
+    build_backend,
+    generate_once,
+    gold_responder,
+    httpx_network,
+    point_at,
+    samples_of,
+)
 from pytest_aisbench.models import VLLMCustomAPIChat
 from pytest_aisbench.secret import scrub
 from pytest_aisbench.simulator import RunningSimulator
@@ -306,13 +314,9 @@ async def test_a_redirect_is_an_error_naming_where_it_points() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(307, headers={"location": "https://elsewhere.test:8443/v1/x"})
 
-    from pytest_aisbench.transport import HttpTransport
-
     for stream in (False, True):
-        model = build_backend(
-            VLLMCustomAPIChat, model="m", stream=stream, retry=2,
-            transport=HttpTransport(max_connections=1, transport=httpx.MockTransport(handler)),
-        )  # fmt: skip
+        network = httpx_network(handler)  # httpx itself must not follow it
+        model = build_backend(VLLMCustomAPIChat, network, model="m", stream=stream, retry=2)
         out = await generate_once(model, "hi", 8)
         assert out.error_info == "HTTP 307 redirect to elsewhere.test:8443, not followed"
         assert out.attempts == 1
@@ -324,13 +328,8 @@ async def test_invalid_utf8_in_a_stream_is_replaced_and_noted() -> None:
         b'data: {"choices": [{"delta": {"content": "ok \xff\xfe"}, "finish_reason": "stop"}]}\n\n'
         b"data: [DONE]\n\n"
     )
-    from pytest_aisbench.transport import HttpTransport
-
-    mock = httpx.MockTransport(lambda request: httpx.Response(200, content=events))
-    model = build_backend(
-        VLLMCustomAPIChat, model="m", stream=True,
-        transport=HttpTransport(max_connections=1, transport=mock),
-    )  # fmt: skip
+    network = httpx_network(lambda request: httpx.Response(200, content=events))
+    model = build_backend(VLLMCustomAPIChat, network, model="m", stream=True)
     out = await generate_once(model, "hi", 8)
     assert out.success, out.error_info
     assert out.content == "café ok \ufffd\ufffd"

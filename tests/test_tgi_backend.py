@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import PROTOCOL_ANSWER, generate_once
+from conftest import PROTOCOL_ANSWER, generate_once, mock_backend
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets.gsm8k import gold_reply
 from pytest_aisbench.engine.accuracy import Engine
@@ -22,7 +22,6 @@ from pytest_aisbench.models.api_models.tgi_api import TGICustomAPI
 from pytest_aisbench.simulator import (
     RunningSimulator,
 )
-from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptList
 
 ANSWER = PROTOCOL_ANSWER
@@ -164,14 +163,7 @@ async def test_special_eos_token_text_is_skipped() -> None:
             "details": {"finish_reason": "eos_token", "generated_tokens": 2, "seed": None},
         },
     ]
-    stream = b"".join(b"data:" + json.dumps(e).encode() + b"\n\n" for e in events)
-    model = TGICustomAPI(stream=True, retry=0)
-
-    model.transport = HttpTransport(
-        max_connections=1,
-        headers={},
-        transport=httpx.MockTransport(lambda request: httpx.Response(200, content=stream)),
-    )
+    model, _ = mock_backend(TGICustomAPI, lambda request: events, stream=True, retry=0)
     out = await generate_once(model, "hi", 8)
 
     assert out.success, out.error_info
@@ -197,14 +189,7 @@ async def test_stream_cut_before_the_last_event_is_an_error() -> None:
         "generated_text": None,
         "details": None,
     }
-    stream = b"data:" + json.dumps(event).encode() + b"\n\n"
-
-    model = TGICustomAPI(stream=True, retry=0)
-    model.transport = HttpTransport(
-        max_connections=1,
-        headers={},
-        transport=httpx.MockTransport(lambda request: httpx.Response(200, content=stream)),
-    )
+    model, _ = mock_backend(TGICustomAPI, lambda request: [event], stream=True, retry=0)
     out = await generate_once(model, "hi", 8)
 
     assert out.success is False

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import DATASETS_DIR, REPO
+from conftest import DATASETS_DIR, REPO, httpx_network
 from pytest_aisbench.backend_files import backend_names, load_backend_file
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine.accuracy import Engine
@@ -265,7 +265,17 @@ def test_the_api_key_goes_only_to_the_configured_base_url(
         BACKENDS / "vllm_chat.py",
         [("url", simulator.url), ("model", ""), ("retry", 0), ("api_key", secret)],
     )
-    model = config.build()
+    sent: list[httpx.Request] = []
+
+    class Recording(httpx.AsyncHTTPTransport):
+        """The real network, keeping every request the httpx client sends (redirects too:
+        that a redirect is not followed is test_reliability's redirect test)."""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(request)
+            return await super().handle_async_request(request)
+
+    model = config.build(transport=httpx_network(Recording()))
     assert isinstance(model, BaseAPIModel)
     assert model.model == "sim-model"  # discovered through GET /v1/models
     assert [url for url, _ in discovery] == [f"{simulator.url}/v1/models"]
@@ -274,16 +284,7 @@ def test_the_api_key_goes_only_to_the_configured_base_url(
     assert not kwargs.get("follow_redirects", False)
     assert secret not in model.headers.values()  # added per client, never kept in headers
 
-    sent: list[httpx.Request] = []
-
     async def run() -> RequestOutput:
-        client = model._transport_for_loop()._client
-        assert client.follow_redirects is False  # a redirect cannot carry the key elsewhere
-
-        async def record(request: httpx.Request) -> None:
-            sent.append(request)
-
-        client.event_hooks["request"].append(record)
         out = RequestOutput()
         try:
             await model.generate("What is 2 + 2?", 16, out)

@@ -8,13 +8,21 @@ Timing asserts are lower bounds only.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from conftest import DATASETS_DIR, PROTOCOL_ANSWER, build_backend, generate_once, gold_responder
+from conftest import (
+    DATASETS_DIR,
+    PROTOCOL_ANSWER,
+    build_backend,
+    generate_once,
+    gold_responder,
+    httpx_network,
+    mock_backend,
+)
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.errors import ResponseError
@@ -24,7 +32,6 @@ from pytest_aisbench.simulator import (
     SimulatorConfig,
     running_simulator,
 )
-from pytest_aisbench.transport import HttpTransport
 
 ANSWER = PROTOCOL_ANSWER
 
@@ -38,12 +45,6 @@ def backend(sim: RunningSimulator, **kwargs: Any) -> TritonCustomAPI:
         TritonCustomAPI, host_ip="127.0.0.1", host_port=sim.port, **kwargs
     )
     return model
-
-
-def use_mock(model: TritonCustomAPI, handler: Callable[[httpx.Request], Any]) -> None:
-    model.transport = HttpTransport(
-        max_connections=1, headers=model._auth_headers(), transport=httpx.MockTransport(handler)
-    )
 
 
 def sse(*events: dict[str, Any]) -> bytes:
@@ -190,9 +191,10 @@ async def test_unknown_model_is_an_http_404_error(sim: RunningSimulator, stream:
 
 
 async def test_error_object_inside_a_200_stream_is_an_error() -> None:
-    body = sse(piece("The"), {"error": "Executor failed process requestId 7: out of memory"})
-    model = TritonCustomAPI(model="m", stream=True, retry=0)
-    use_mock(model, lambda request: httpx.Response(200, content=body))
+    events = [piece("The"), {"error": "Executor failed process requestId 7: out of memory"}]
+    model, _ = mock_backend(
+        TritonCustomAPI, lambda request: events, model="m", stream=True, retry=0
+    )
     out = await generate_once(model, "hi", 8)
 
     assert out.success is False
@@ -207,8 +209,8 @@ async def test_a_stream_cut_before_its_end_is_a_transport_error() -> None:
         yield sse(piece("The"))
         raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
 
-    model = TritonCustomAPI(model="m", stream=True, retry=0)
-    use_mock(model, lambda request: httpx.Response(200, content=body()))
+    network = httpx_network(lambda request: httpx.Response(200, content=body()))
+    model = build_backend(TritonCustomAPI, network, model="m", stream=True, retry=0)
     out = await generate_once(model, "hi", 8)
 
     assert out.success is False
@@ -243,8 +245,8 @@ async def test_non_ascii_survives_one_byte_chunks() -> None:
         for i in range(len(stream)):
             yield stream[i : i + 1]
 
-    model = TritonCustomAPI(model="m", stream=True, retry=0)
-    use_mock(model, lambda request: httpx.Response(200, content=body()))
+    network = httpx_network(lambda request: httpx.Response(200, content=body()))
+    model = build_backend(TritonCustomAPI, network, model="m", stream=True, retry=0)
     out = await generate_once(model, "hi", 8)
 
     assert out.success, out.error_info

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from conftest import PROTOCOL_ANSWER, build_backend, generate_once
+from conftest import PROTOCOL_ANSWER, build_backend, generate_once, httpx_network, mock_backend
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine.runner import ModelRunner
 from pytest_aisbench.models.api_models.vllm_custom_api import VLLMCustomAPI
 from pytest_aisbench.models.api_models.vllm_custom_api_chat import VLLMCustomAPIChat
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.simulator import RunningSimulator
-from pytest_aisbench.transport import HttpTransport
 from pytest_aisbench.utils.prompt import PromptList
 
 ANSWER = PROTOCOL_ANSWER
@@ -55,13 +54,6 @@ def backend(cls: Backend, sim: RunningSimulator, **kwargs: Any) -> VLLMCustomAPI
     kwargs.setdefault("retry", 0)
     model: VLLMCustomAPI = build_backend(cls, host_ip="127.0.0.1", host_port=sim.port, **kwargs)
     return model
-
-
-def use_mock(model: VLLMCustomAPI, handler: Callable[[httpx.Request], Any]) -> None:
-    """Replace the model's network with `handler`."""
-    model.transport = HttpTransport(
-        max_connections=1, headers=model._auth_headers(), transport=httpx.MockTransport(handler)
-    )
 
 
 def sse(*events: dict[str, Any] | str) -> bytes:
@@ -180,16 +172,15 @@ async def test_ttft_excludes_the_role_chunk_and_counts_content_events(
 async def test_ttft_ignores_a_role_chunk_that_arrives_early() -> None:
     """A role chunk sent at once and the first token 0.2 s later: TTFT is the token's."""
 
-    async def body() -> AsyncIterator[bytes]:
-        yield sse({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})
+    async def events() -> AsyncIterator[dict[str, Any] | str]:
+        yield {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}
         await asyncio.sleep(0.2)
-        yield sse(
-            {"choices": [{"index": 0, "delta": {"content": "4"}, "finish_reason": "stop"}]},
-            "[DONE]",
-        )
+        yield {"choices": [{"index": 0, "delta": {"content": "4"}, "finish_reason": "stop"}]}
+        yield "[DONE]"
 
-    model = VLLMCustomAPIChat(model="m", stream=True, retry=0)
-    use_mock(model, lambda request: httpx.Response(200, content=body()))
+    model, _ = mock_backend(
+        VLLMCustomAPIChat, lambda request: events(), model="m", stream=True, retry=0
+    )
     out = await generate_once(model, "hi", 8)
 
     assert out.success, out.error_info
@@ -229,8 +220,7 @@ async def test_reasoning_content_key_of_older_vllm_non_stream() -> None:
         ],
         "usage": {"prompt_tokens": 3, "completion_tokens": 6, "total_tokens": 9},
     }
-    model = VLLMCustomAPIChat(model="m", retry=0)
-    use_mock(model, lambda request: httpx.Response(200, json=payload))
+    model, _ = mock_backend(VLLMCustomAPIChat, lambda request: payload, model="m", retry=0)
     out = await generate_once(model, "hi", 8)
 
     assert out.success, out.error_info
@@ -243,16 +233,17 @@ async def test_reasoning_content_key_of_older_vllm_stream() -> None:
     def delta(**fields: Any) -> dict[str, Any]:
         return {"choices": [{"index": 0, "delta": fields, "finish_reason": None}]}
 
-    stream = sse(
+    events = [
         delta(role="assistant", content=""),
         delta(reasoning_content="2+2"),
         delta(reasoning_content="=4"),
         delta(content="4"),
         {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
         "[DONE]",
+    ]
+    model, _ = mock_backend(
+        VLLMCustomAPIChat, lambda request: events, model="m", stream=True, retry=0
     )
-    model = VLLMCustomAPIChat(model="m", stream=True, retry=0)
-    use_mock(model, lambda request: httpx.Response(200, content=stream))
     out = await generate_once(model, "hi", 8)
 
     assert out.success, out.error_info
@@ -343,8 +334,7 @@ async def test_tokenizer_count_includes_reasoning_tokens(
 async def test_non_stream_reply_without_usage_has_no_event_count() -> None:
     """One body is one event: nothing to count tokens from without a tokenizer."""
     payload = {"choices": [{"index": 0, "text": " 4", "finish_reason": "stop"}]}
-    model = VLLMCustomAPI(model="m", retry=0)
-    use_mock(model, lambda request: httpx.Response(200, json=payload))
+    model, _ = mock_backend(VLLMCustomAPI, lambda request: payload, model="m", retry=0)
     out = await generate_once(model, "2 + 2 =", 8)
     assert (out.success, out.content, out.output_tokens) == (True, " 4", None)
 
@@ -466,8 +456,8 @@ async def test_non_ascii_survives_one_byte_chunks() -> None:
         for i in range(len(stream)):
             yield stream[i : i + 1]
 
-    model = VLLMCustomAPIChat(model="m", stream=True, retry=0)
-    use_mock(model, lambda request: httpx.Response(200, content=body()))
+    network = httpx_network(lambda request: httpx.Response(200, content=body()))
+    model = build_backend(VLLMCustomAPIChat, network, model="m", stream=True, retry=0)
     out = await generate_once(model, "hi", 8)
 
     assert out.success, out.error_info

@@ -2,7 +2,8 @@
 
 The handler sees each request and answers with a JSON body, the data of SSE events, or a
 `MockResponse` with a status; raising a plugin error (`TransportError`, `ServerError`) plays a
-network fault. Answers go through the same status and body checks as the real transports, so
+network fault, before the response or (from an async generator of events) in the middle of a
+stream. Answers go through the same status and body checks as the real transports, so
 a backend sees exactly what it would see from a server.
 
     transport = MockTransport(lambda request: {"choices": [{"text": "42"}]})
@@ -14,7 +15,7 @@ from __future__ import annotations
 import inspect
 import json
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -32,24 +33,29 @@ class MockRequest:
     stream: bool
 
 
+Event: TypeAlias = "dict[str, Any] | str"
+"""One SSE event's data: a dict is sent as JSON, a string as it is."""
+
+
 @dataclass(frozen=True)
 class MockResponse:
     """An answer with more than a body: a status, headers, or raw text.
 
     ``json`` is the body of a whole response; ``events`` the SSE events of a stream (a dict
-    is sent as JSON, a string as it is, e.g. ``"[DONE]"``); ``text`` a raw body, which for an
+    is sent as JSON, a string as it is, e.g. ``"[DONE]"``), a sequence or an async iterable
+    (which can wait between events, or raise mid-stream); ``text`` a raw body, which for an
     error status is the server's message.
     """
 
     status: int = 200
     json: Any = None
-    events: Sequence[dict[str, Any] | str] = ()
+    events: Sequence[Event] | AsyncIterable[Event] = ()
     text: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Answer: TypeAlias = "MockResponse | dict[str, Any] | list[Any]"
-"""A dict is a whole JSON response; a list the events of a stream."""
+Answer: TypeAlias = "MockResponse | dict[str, Any] | list[Any] | AsyncIterable[Event]"
+"""A dict is a whole JSON response; a list or an async iterable the events of a stream."""
 Handler: TypeAlias = "Callable[[MockRequest], Answer | Awaitable[Answer]]"
 
 
@@ -80,8 +86,13 @@ class MockTransport:
         if response.status >= 300:
             check_status(response.status, response.headers.get("retry-after"),
                          _body_text(response), response.headers.get("location"))  # fmt: skip
-        for event in response.events:
-            yield time.perf_counter_ns(), event if isinstance(event, str) else json.dumps(event)
+        events = response.events
+        if isinstance(events, AsyncIterable):
+            async for event in events:
+                yield time.perf_counter_ns(), _event_text(event)
+        else:
+            for event in events:
+                yield time.perf_counter_ns(), _event_text(event)
 
     async def aclose(self) -> None:
         self.closed = True
@@ -95,12 +106,16 @@ class MockTransport:
             return answer
         if isinstance(answer, dict):
             return MockResponse(json=answer)
-        if isinstance(answer, list):
+        if isinstance(answer, (list, AsyncIterable)):
             return MockResponse(events=answer)
         raise TypeError(
             f"MockTransport handler returned {type(answer).__name__}; expected a dict (a JSON "
-            "response), a list (stream events) or a MockResponse"
+            "response), a list or an async iterable (stream events) or a MockResponse"
         )
+
+
+def _event_text(event: Event) -> str:
+    return event if isinstance(event, str) else json.dumps(event)
 
 
 def _body_text(response: MockResponse) -> str:
