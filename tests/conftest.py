@@ -138,6 +138,25 @@ def point_at(sim: RunningSimulator, backend: str = "vllm_chat", *extra: str) -> 
     ]
 
 
+IN_PROCESS = ("-o", "asyncio_default_fixture_loop_scope=function")
+"""Options of a config made in this process (the pytester folder has no ini file)."""
+
+
+def usage_error(pytester: pytest.Pytester, *args: str) -> pytest.LineMatcher:
+    """The lines of the usage error that options `args` stop a session with, found in this
+    process (parsing and ``pytest_configure`` only, no session run).
+
+    pytest shows a `pytest.UsageError` as its message alone (exit status 4), so the message
+    must hold no traceback and no path into the plugin's own code.
+    """
+    with pytest.raises(pytest.UsageError) as raised:
+        pytester.parseconfigure(*IN_PROCESS, *args)
+    message = str(raised.value)
+    assert "Traceback" not in message
+    assert "pytest_aisbench/" not in message
+    return pytest.LineMatcher(message.splitlines())
+
+
 def samples_of(report_path: Path) -> list[dict]:
     """The sample records of a JSONL report, sorted by (model, dataset, index)."""
     rows = [r for r in read_report(report_path) if r["type"] == "sample"]

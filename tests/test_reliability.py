@@ -295,18 +295,6 @@ def test_resume_refuses_a_record_that_could_not_have_been_written(
     result.stderr.fnmatch_lines([f"*{report}, line {bad + 1}: not a report line ({message}*"])
 
 
-def test_a_report_of_other_models_is_refused_naming_them(
-    suite: pytest.Pytester, simulator: RunningSimulator
-) -> None:
-    report = suite.path / "report.jsonl"
-    suite.runpytest(*point_at(simulator, "vllm_completions"), f"--aisbench-report={report}")
-    result = suite.runpytest(*point_at(simulator), f"--aisbench-resume={report}")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
-        ["*holds records of vllm_completions, none of the selected backends (vllm_chat)*"]
-    )
-
-
 # -- small faults -------------------------------------------------------------------------------
 
 
