@@ -1,7 +1,10 @@
 """Bad input ends a session at once: exit status 4, one clear message, never a traceback.
 
-Each case runs a whole pytest session (pytester) on the shipped GSM8K suite. The message must
-name where the problem is (the file, the key or option, the line) and what is allowed.
+The message must name where the problem is (the file, the key or option, the line) and what is
+allowed. Input read when the session starts (options, backend files, datasets named by an
+option) is checked in this process (conftest's `usage_error`); one whole session shows such an
+error reaching the user, and the input read at collection (the suite's marker) runs whole
+sessions (pytester) on the shipped GSM8K suite.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATASETS_DIR
+from conftest import DATASETS_DIR, usage_error
 
 DEMO = "demo_gsm8k_gen_4_shot_cot_chat_prompt"
 
@@ -27,9 +30,9 @@ def assert_usage_error(result: pytest.RunResult, *message: str) -> None:
     assert "pytest_aisbench/" not in shown  # no frames or paths of the plugin's own code
 
 
-def write_backend(suite: pytest.Pytester, body: str, name: str = "mine") -> Path:
+def write_backend(pytester: pytest.Pytester, body: str, name: str = "mine") -> Path:
     """A backend file `name`.py in its own folder; `body` follows the imports."""
-    folder = suite.path / "my_backends"
+    folder = pytester.path / "my_backends"
     folder.mkdir(exist_ok=True)
     file = folder / f"{name}.py"
     header = "from pytest_aisbench.models import VLLMCustomAPIChat\n"
@@ -37,10 +40,9 @@ def write_backend(suite: pytest.Pytester, body: str, name: str = "mine") -> Path
     return file
 
 
-def run_backend(suite: pytest.Pytester, file: Path, *args: str) -> pytest.RunResult:
-    return suite.runpytest(
-        f"--aisbench-backends-dir={file.parent}", f"--aisbench-model={file.stem}", *args
-    )
+def backend_args(file: Path) -> list[str]:
+    """The options that select the backend file `file`."""
+    return [f"--aisbench-backends-dir={file.parent}", f"--aisbench-model={file.stem}"]
 
 
 def entry(**keys: str) -> str:
@@ -61,21 +63,21 @@ def entry(**keys: str) -> str:
 # -- backends ----------------------------------------------------------------------------------
 
 
-def test_unknown_backend_lists_the_known_ones(suite: pytest.Pytester) -> None:
-    result = suite.runpytest("--aisbench-model=vllm_chatt")
-    assert_usage_error(
-        result, "*unknown backend 'vllm_chatt'; known backends: *tgi*vllm_chat*(looked in *"
+def test_unknown_backend_lists_the_known_ones(pytester: pytest.Pytester) -> None:
+    usage_error(pytester, "--aisbench-model=vllm_chatt").fnmatch_lines(
+        ["*unknown backend 'vllm_chatt'; known backends: *tgi*vllm_chat*(looked in *"]
     )
 
 
-def test_unknown_dataset_lists_the_known_ones(suite: pytest.Pytester) -> None:
-    result = suite.runpytest("--aisbench-model=vllm_chat", "--aisbench-dataset=gsm9k")
-    assert_usage_error(
-        result, f"*unknown dataset 'gsm9k'; known datasets: *{DEMO}*gsm8k_gen_4_shot_cot_str*"
+def test_unknown_dataset_lists_the_known_ones(pytester: pytest.Pytester) -> None:
+    error = usage_error(pytester, "--aisbench-model=vllm_chat", "--aisbench-dataset=gsm9k")
+    error.fnmatch_lines(
+        [f"*unknown dataset 'gsm9k'; known datasets: *{DEMO}*gsm8k_gen_4_shot_cot_str*"]
     )
 
 
 def test_a_backend_file_that_raises_shows_only_its_own_lines(suite: pytest.Pytester) -> None:
+    """A whole session: an error found at start reaches the user as the message alone."""
     file = write_backend(
         suite,
         """
@@ -85,7 +87,7 @@ def test_a_backend_file_that_raises_shows_only_its_own_lines(suite: pytest.Pytes
         models = [dict(attr="service", type=VLLMCustomAPIChat, abbr="mine", host_port=port())]
         """,
     )
-    result = run_backend(suite, file)
+    result = suite.runpytest(*backend_args(file))
     assert_usage_error(
         result,
         f"*{file}: failed to import:",
@@ -96,47 +98,51 @@ def test_a_backend_file_that_raises_shows_only_its_own_lines(suite: pytest.Pytes
     assert "importlib" not in result.stderr.str()
 
 
-def test_a_backend_file_importing_a_missing_module_names_its_line(suite: pytest.Pytester) -> None:
-    file = write_backend(suite, "from my_company_sdk import Client\n")
-    result = run_backend(suite, file)
-    assert_usage_error(
-        result,
-        f"*{file}: failed to import:",
-        f'*File "{file}", line 2, in <module>',
-        "*ModuleNotFoundError: No module named 'my_company_sdk'",
+def test_a_backend_file_importing_a_missing_module_names_its_line(
+    pytester: pytest.Pytester,
+) -> None:
+    file = write_backend(pytester, "from my_company_sdk import Client\n")
+    usage_error(pytester, *backend_args(file)).fnmatch_lines(
+        [
+            f"*{file}: failed to import:",
+            f'*File "{file}", line 2, in <module>',
+            "*ModuleNotFoundError: No module named 'my_company_sdk'",
+        ]
     )
 
 
-def test_a_backend_file_with_a_syntax_error_names_its_line(suite: pytest.Pytester) -> None:
-    file = write_backend(suite, "models = [dict(attr='service',]\n")
-    result = run_backend(suite, file)
-    assert_usage_error(result, f"*{file}: failed to import:", "*SyntaxError: *mine.py, line 2)*")
-
-
-def test_a_backend_file_without_models_says_what_it_must_define(suite: pytest.Pytester) -> None:
-    file = write_backend(suite, "model = []\n")
-    assert_usage_error(
-        run_backend(suite, file), f"*{file}: must define a non-empty list `models = [[]dict(...)]`*"
+def test_a_backend_file_with_a_syntax_error_names_its_line(pytester: pytest.Pytester) -> None:
+    file = write_backend(pytester, "models = [dict(attr='service',]\n")
+    usage_error(pytester, *backend_args(file)).fnmatch_lines(
+        [f"*{file}: failed to import:", "*SyntaxError: *mine.py, line 2)*"]
     )
 
 
-def test_a_missing_required_key_is_named(suite: pytest.Pytester) -> None:
-    file = write_backend(suite, entry(abbr=""))
-    assert_usage_error(run_backend(suite, file), f"*{file}: key 'abbr': missing required key")
-
-
-def test_a_mistyped_key_in_a_file_lists_the_allowed_keys(suite: pytest.Pytester) -> None:
-    file = write_backend(suite, entry(bach_size="4"))
-    assert_usage_error(
-        run_backend(suite, file),
-        f"*{file}: key 'bach_size': unknown key for attr='service'; allowed keys: *batch_size*",
+def test_a_backend_file_without_models_says_what_it_must_define(pytester: pytest.Pytester) -> None:
+    file = write_backend(pytester, "model = []\n")
+    usage_error(pytester, *backend_args(file)).fnmatch_lines(
+        [f"*{file}: must define a non-empty list `models = [[]dict(...)]`*"]
     )
 
 
-def test_a_mistyped_key_in_an_override_lists_the_allowed_keys(suite: pytest.Pytester) -> None:
-    result = suite.runpytest("--aisbench-model=vllm_chat", "--aisbench-set=bach_size=4")
-    assert_usage_error(
-        result, "*--aisbench-set 'bach_size=4': unknown key 'bach_size'; allowed keys: *batch_size*"
+def test_a_missing_required_key_is_named(pytester: pytest.Pytester) -> None:
+    file = write_backend(pytester, entry(abbr=""))
+    usage_error(pytester, *backend_args(file)).fnmatch_lines(
+        [f"*{file}: key 'abbr': missing required key"]
+    )
+
+
+def test_a_mistyped_key_in_a_file_lists_the_allowed_keys(pytester: pytest.Pytester) -> None:
+    file = write_backend(pytester, entry(bach_size="4"))
+    usage_error(pytester, *backend_args(file)).fnmatch_lines(
+        [f"*{file}: key 'bach_size': unknown key for attr='service'; allowed keys: *batch_size*"]
+    )
+
+
+def test_a_mistyped_key_in_an_override_lists_the_allowed_keys(pytester: pytest.Pytester) -> None:
+    error = usage_error(pytester, "--aisbench-model=vllm_chat", "--aisbench-set=bach_size=4")
+    error.fnmatch_lines(
+        ["*--aisbench-set 'bach_size=4': unknown key 'bach_size'; allowed keys: *batch_size*"]
     )
 
 
@@ -155,62 +161,59 @@ OUT_OF_RANGE = [
 
 @pytest.mark.parametrize(("key", "value", "allowed"), OUT_OF_RANGE)
 def test_an_out_of_range_override_names_the_key_and_what_is_allowed(
-    suite: pytest.Pytester, key: str, value: str, allowed: str
+    pytester: pytest.Pytester, key: str, value: str, allowed: str
 ) -> None:
-    result = suite.runpytest("--aisbench-model=vllm_chat", f"--aisbench-set={key}={value}")
-    assert_usage_error(
-        result, f"*vllm_chat.py: key '{key}': invalid value {value}; expected {allowed}"
-    )
+    error = usage_error(pytester, "--aisbench-model=vllm_chat", f"--aisbench-set={key}={value}")
+    error.fnmatch_lines([f"*vllm_chat.py: key '{key}': invalid value {value}; expected {allowed}"])
 
 
 @pytest.mark.parametrize(("key", "value", "allowed"), OUT_OF_RANGE)
 def test_an_out_of_range_value_in_a_file_names_the_file_and_key(
-    suite: pytest.Pytester, key: str, value: str, allowed: str
+    pytester: pytest.Pytester, key: str, value: str, allowed: str
 ) -> None:
-    file = write_backend(suite, entry(**{key: value}))
-    assert_usage_error(
-        run_backend(suite, file), f"*{file}: key '{key}': invalid value {value}; expected {allowed}"
+    file = write_backend(pytester, entry(**{key: value}))
+    usage_error(pytester, *backend_args(file)).fnmatch_lines(
+        [f"*{file}: key '{key}': invalid value {value}; expected {allowed}"]
     )
 
 
-def test_an_override_without_equals_shows_the_expected_form(suite: pytest.Pytester) -> None:
-    result = suite.runpytest("--aisbench-model=vllm_chat", "--aisbench-set=host_port")
-    assert_usage_error(
-        result, "*--aisbench-set 'host_port': expected KEY=VALUE, e.g. host_port=8000"
-    )
+def test_an_override_without_equals_shows_the_expected_form(pytester: pytest.Pytester) -> None:
+    error = usage_error(pytester, "--aisbench-model=vllm_chat", "--aisbench-set=host_port")
+    error.fnmatch_lines(["*--aisbench-set 'host_port': expected KEY=VALUE, e.g. host_port=8000"])
 
 
-def test_a_server_command_given_as_a_shell_string_is_refused(suite: pytest.Pytester) -> None:
+def test_a_server_command_given_as_a_shell_string_is_refused(pytester: pytest.Pytester) -> None:
     file = write_backend(
-        suite, entry(server="dict(cmd='python -m vllm.entrypoints.openai.api_server')")
+        pytester, entry(server="dict(cmd='python -m vllm.entrypoints.openai.api_server')")
     )
-    assert_usage_error(
-        run_backend(suite, file),
-        f"*{file}: key 'server': server cmd must be a non-empty argument list of strings "
-        "(no shell string), e.g. [[]'python', *",
-    )
-
-
-def test_an_unknown_server_key_lists_the_allowed_ones(suite: pytest.Pytester) -> None:
-    file = write_backend(suite, entry(server="dict(cmd=['vllm', 'serve'], port=8000)"))
-    assert_usage_error(
-        run_backend(suite, file), f"*{file}: key 'server': unknown server keys [[]'port'[]]*cmd*"
+    usage_error(pytester, *backend_args(file)).fnmatch_lines(
+        [
+            f"*{file}: key 'server': server cmd must be a non-empty argument list of strings "
+            "(no shell string), e.g. [[]'python', *"
+        ]
     )
 
 
-def test_a_bad_accuracy_option_is_a_usage_error(suite: pytest.Pytester) -> None:
-    result = suite.runpytest("--aisbench-model=vllm_chat", "--aisbench-min-accuracy=75")
-    assert_usage_error(result, "*--aisbench-min-accuracy: '75' is not a fraction between 0 and 1*")
+def test_an_unknown_server_key_lists_the_allowed_ones(pytester: pytest.Pytester) -> None:
+    file = write_backend(pytester, entry(server="dict(cmd=['vllm', 'serve'], port=8000)"))
+    usage_error(pytester, *backend_args(file)).fnmatch_lines(
+        [f"*{file}: key 'server': unknown server keys [[]'port'[]]*cmd*"]
+    )
+
+
+def test_a_bad_accuracy_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    error = usage_error(pytester, "--aisbench-model=vllm_chat", "--aisbench-min-accuracy=75")
+    error.fnmatch_lines(["*--aisbench-min-accuracy: '75' is not a fraction between 0 and 1*"])
 
 
 # -- datasets ----------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def bad_datasets(suite: pytest.Pytester) -> Path:
+def bad_datasets(pytester: pytest.Pytester) -> Path:
     """A datasets folder: the real GSM8K train split, and a test split whose line 3 is broken."""
     real = Path(os.environ.get("AISBENCH_DATASETS_DIR", DATASETS_DIR)) / "gsm8k"
-    folder = suite.path / "datasets" / "gsm8k"
+    folder = pytester.path / "datasets" / "gsm8k"
     folder.mkdir(parents=True)
     shutil.copyfile(real / "train.jsonl", folder / "train.jsonl")
     good = (real / "test.jsonl").read_text().splitlines()[:2]
@@ -219,15 +222,21 @@ def bad_datasets(suite: pytest.Pytester) -> Path:
     return folder.parent
 
 
-def test_a_malformed_dataset_line_names_the_file_and_line(
-    suite: pytest.Pytester, bad_datasets: Path
-) -> None:
-    result = suite.runpytest(
+def dataset_args(datasets: Path) -> list[str]:
+    """The options that read the demo dataset from the folder `datasets` at start."""
+    return [
         "--aisbench-model=vllm_chat",
-        f"--aisbench-datasets-dir={bad_datasets}",
+        f"--aisbench-datasets-dir={datasets}",
         f"--aisbench-dataset={DEMO}",
+    ]
+
+
+def test_a_malformed_dataset_line_names_the_file_and_line(
+    pytester: pytest.Pytester, bad_datasets: Path
+) -> None:
+    usage_error(pytester, *dataset_args(bad_datasets)).fnmatch_lines(
+        [f"*{bad_datasets / 'gsm8k' / 'test.jsonl'}, line 3: not valid JSON*"]
     )
-    assert_usage_error(result, f"*{bad_datasets / 'gsm8k' / 'test.jsonl'}, line 3: not valid JSON*")
 
 
 def assert_collection_usage_error(result: pytest.RunResult, message: str) -> None:
@@ -287,30 +296,23 @@ def test_a_bad_suite_marker_is_a_usage_error(
     hasattr(os, "geteuid") and os.geteuid() == 0,
     reason="root reads a file whatever its mode, so chmod 000 cannot make it unreadable",
 )
-def test_an_unreadable_dataset_file_is_named(suite: pytest.Pytester, bad_datasets: Path) -> None:
+def test_an_unreadable_dataset_file_is_named(pytester: pytest.Pytester, bad_datasets: Path) -> None:
     test_file = bad_datasets / "gsm8k" / "test.jsonl"
     test_file.chmod(0)
     try:
-        result = suite.runpytest(
-            "--aisbench-model=vllm_chat",
-            f"--aisbench-datasets-dir={bad_datasets}",
-            f"--aisbench-dataset={DEMO}",
-        )
+        error = usage_error(pytester, *dataset_args(bad_datasets))
     finally:
         test_file.chmod(0o644)
-    assert_usage_error(result, f"*cannot read GSM8K file {test_file}: *Permission denied*")
+    error.fnmatch_lines([f"*cannot read GSM8K file {test_file}: *Permission denied*"])
 
 
 def test_an_unreadable_dataset_file_is_named_even_as_root(
-    suite: pytest.Pytester, bad_datasets: Path
+    pytester: pytest.Pytester, bad_datasets: Path
 ) -> None:
     """A folder where the file should be fails to open for everyone, root included."""
     test_file = bad_datasets / "gsm8k" / "test.jsonl"
     test_file.unlink()
     test_file.mkdir()
-    result = suite.runpytest(
-        "--aisbench-model=vllm_chat",
-        f"--aisbench-datasets-dir={bad_datasets}",
-        f"--aisbench-dataset={DEMO}",
+    usage_error(pytester, *dataset_args(bad_datasets)).fnmatch_lines(
+        [f"*cannot read GSM8K file {test_file}: *Is a directory*"]
     )
-    assert_usage_error(result, f"*cannot read GSM8K file {test_file}: *Is a directory*")

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import TEST_BACKENDS, gold_responder, point_at, samples_of
+from conftest import TEST_BACKENDS, gold_responder, point_at, samples_of, usage_error
 from pytest_aisbench.simulator import RunningSimulator
 
 GOLD = [f"--aisbench-backends-dir={TEST_BACKENDS}", "--aisbench-model=gold_gsm8k"]
@@ -117,33 +117,15 @@ def test_unknown_backend_is_a_usage_error_listing_known_names(suite: pytest.Pyte
     assert "Traceback" not in result.stderr.str()
 
 
-@pytest.mark.parametrize(
-    ("option", "message"),
-    [
-        ("--aisbench-set=host_port", "*expected KEY=VALUE*"),
-        ("--aisbench-set=colour=red", "*unknown key 'colour'*"),
-        ("--aisbench-set=batch_size=0", "*key 'batch_size': invalid value 0*1 to 100000*"),
-        ("--aisbench-dataset=gsm9k", "*unknown dataset 'gsm9k'; known datasets:*demo_gsm8k*"),
-    ],
-)
-def test_bad_input_is_one_clear_usage_error(
-    suite: pytest.Pytester, option: str, message: str
-) -> None:
-    result = suite.runpytest("--aisbench-model", "vllm_chat", option)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([message])
-    assert "Traceback" not in result.stderr.str()
-
-
-def test_missing_dataset_says_where_it_looked(suite: pytest.Pytester) -> None:
-    result = suite.runpytest(
+def test_missing_dataset_says_where_it_looked(pytester: pytest.Pytester) -> None:
+    error = usage_error(
+        pytester,
         *GOLD,
-        f"--aisbench-datasets-dir={suite.path / 'empty'}",
+        f"--aisbench-datasets-dir={pytester.path / 'empty'}",
         "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_chat_prompt",
     )
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
-        [f"*GSM8K file not found: {suite.path / 'empty'}*point --aisbench-datasets-dir*"]
+    error.fnmatch_lines(
+        [f"*GSM8K file not found: {pytester.path / 'empty'}*point --aisbench-datasets-dir*"]
     )
 
 
