@@ -28,6 +28,24 @@ if [ ! -f "$VENV/.ready" ]; then
   touch "$VENV/.ready"
 fi
 
+# The plugin in the vLLM venv too, so the offline backend (vllm_offline_vl) runs vLLM in the
+# pytest process: an editable install of this checkout without resolving its dependencies again
+# (vLLM pins its own httpx, starlette, ...), then the plugin's requirements that are missing.
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+if ! "$VENV/bin/python" - "$REPO" 2>/dev/null <<'PY'
+import pathlib, sys
+import pytest, pytest_asyncio, xdist, pytest_benchmark, httpx, sniffio, uvicorn, starlette, tokenizers
+import pytest_aisbench
+here = pathlib.Path(pytest_aisbench.__file__).resolve().is_relative_to(sys.argv[1])
+sys.exit(0 if here else 1)  # installed from this checkout
+PY
+then
+  echo "[setup_vllm] installing pytest-aisbench (editable, $REPO) into $VENV" >&2
+  "$VENV/bin/pip" install -q --no-deps -e "$REPO"
+  DEPS=$("$VENV/bin/python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))' "$REPO/pyproject.toml")
+  echo "$DEPS" | "$VENV/bin/pip" install -q -r /dev/stdin
+fi
+
 if [ ! -f "$MODEL/.ready" ]; then
   echo "[setup_vllm] converting the SmolLM2 GGUF into $MODEL (about 30 s)" >&2
   rm -rf "$MODEL"
