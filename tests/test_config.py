@@ -17,7 +17,7 @@ from pytest_aisbench.backend_files import (
 )
 from pytest_aisbench.config import API_KEY_ENV, ModelConfig, ServerConfig
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.models import VLLMCustomAPIChat
+from pytest_aisbench.models import BaseAPIModel, VLLMCustomAPIChat
 from pytest_aisbench.secret import Secret
 
 REPO_BACKENDS = Path(__file__).resolve().parents[1] / "backends"
@@ -310,6 +310,7 @@ def test_api_key_never_shows_in_reprs(tmp_path: Path, monkeypatch) -> None:
     file = write_entry(tmp_path, 'dict(model="m", host_port=8000)')
     [config] = load_backend_file(file)
     model = config.build()
+    assert isinstance(model, BaseAPIModel)
     assert model.api_key == API_KEY
     assert model._auth_headers() == {"Authorization": f"Bearer {API_KEY}"}
     shown = [repr(config), repr(config.settings), str(config.settings), repr(model)]
@@ -449,7 +450,7 @@ def test_build_passes_only_the_kwargs_the_constructor_accepts(tmp_path: Path) ->
         """,
     )
     [config] = load_backend_file(file)
-    model = config.build()
+    model: Any = config.build()  # a class of the file's own, with its own attributes
     assert type(model).__name__ == "Tiny"
     assert model.abbr == "tiny"
     assert model.max_seq_len == 64
@@ -480,6 +481,7 @@ def test_build_sets_model_on_a_service_class_without_a_model_parameter(tmp_path:
     )
     [config] = load_backend_file(file)
     model = config.build()
+    assert isinstance(model, BaseAPIModel)
     assert model.abbr == "plain"
     assert model.model == "served"
     assert model.url == "http://localhost:9000/generate"

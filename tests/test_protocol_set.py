@@ -106,7 +106,7 @@ TOKEN_COUNTS: dict[str, tuple[str, bool, int | None]] = {
     "vita":                    ("",       False, None),
     "vita_stream":             ("events", False, None),
 }
-STOP_STRINGS: dict[str, tuple[dict[str, Any], bool]] = {
+STOP_STRINGS: dict[str, tuple[dict[str, Any] | None, bool]] = {
     # (generation_kwargs carrying the stop string, the stop string stays in the answer).
     # OpenAI: top-level "stop"; TGI: parameters.stop (kept in generated_text, as TGI does);
     # Triton: parameters.stop_words (the TensorRT-LLM / vLLM model input); MindIE:
@@ -290,6 +290,7 @@ class _OneByteStream(httpx.AsyncByteStream):
 def test_backend_file_is_the_documented_protocol(sim: RunningSimulator, name: str) -> None:
     config = load(sim, name)
     model = config.build()
+    assert isinstance(model, BaseAPIModel)
     protocol = PROTOCOLS[name]
     assert config.abbr == name
     assert config.settings["stream"] is protocol.stream

@@ -88,5 +88,5 @@ def test_errors_form_one_tree() -> None:
 
     for error in (ConfigError, DatasetError, ServerStartError, BackendError):
         assert error.__bases__ == (AisbenchError,)
-    for error in (TransportError, ServerError, ResponseError):
-        assert error.__bases__ == (BackendError,)
+    for backend_error in (TransportError, ServerError, ResponseError):
+        assert backend_error.__bases__ == (BackendError,)

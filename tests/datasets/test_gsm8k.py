@@ -187,6 +187,8 @@ def test_chat_prompt_shape(data_dir: Path) -> None:
 def test_str_prompt_is_the_chat_turns_joined(data_dir: Path) -> None:
     chat = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)[0]
     text = config("demo_gsm8k_gen_4_shot_cot_str").load(data_dir)[0]
+    assert isinstance(chat.prompt, PromptList)
+    assert isinstance(text.prompt, str)
     assert text.dataset == "demo_gsm8k_str"
     assert text.prompt == chat.prompt.to_text()
     assert "The answer is 4\n\nQuestion: Mark's basketball team" in text.prompt
@@ -211,6 +213,7 @@ def test_loading_twice_reuses_the_parse(data_dir: Path) -> None:
 
 def test_samples_do_not_share_prompt_turns(data_dir: Path) -> None:
     first, second = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)[:2]
+    assert isinstance(first.prompt, PromptList) and isinstance(second.prompt, PromptList)
     first.prompt[0]["prompt"] = "changed"
     assert second.prompt[0]["prompt"].startswith("Question: Angelo and Melanie")
 

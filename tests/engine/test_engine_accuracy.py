@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from scripted import Script, Scripted, answer, scripted, scripted_config
+from scripted_backend import Script, Scripted, answer, scripted, scripted_config
 
 from conftest import DATASETS_DIR
 from pytest_aisbench.datasets import get_dataset_config

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scripted import Scripted, answer, scripted, scripted_config
+from scripted_backend import Scripted, answer, scripted, scripted_config
 
 from pytest_aisbench.engine.runner import BackendUnavailable, CircuitBreaker, ModelRunner
 from pytest_aisbench.models.output import RequestOutput

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from scripted import answer, scripted
+from scripted_backend import answer, scripted
 
 from conftest import build_backend
 from pytest_aisbench.engine.send import CANCELLED, send_one
