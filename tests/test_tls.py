@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import DATASETS_DIR, REPO, httpx_network
+from conftest import DATASETS_DIR, REPO, httpx_network, usage_error
 from pytest_aisbench.backend_files import backend_names, load_backend_file
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine.accuracy import Engine
@@ -224,17 +224,15 @@ def test_a_ca_bundle_in_a_session_is_checked_and_not_warned(
 
 
 def test_a_missing_ca_bundle_is_a_usage_error_naming_the_key(
-    suite: pytest.Pytester, tls_sim: RunningSimulator, tmp_path: Path
+    pytester: pytest.Pytester, tls_sim: RunningSimulator, tmp_path: Path
 ) -> None:
     missing = tmp_path / "no-such-ca.pem"
     with pytest.raises(ConfigError, match=r"key 'ca_bundle': invalid value .*no-such-ca\.pem"):
         vllm_chat(tls_sim, ("ca_bundle", str(missing)))
-    result = suite.runpytest(*_session_args(tls_sim, f"--aisbench-set=ca_bundle={missing}"))
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
+    error = usage_error(pytester, *_session_args(tls_sim, f"--aisbench-set=ca_bundle={missing}"))
+    error.fnmatch_lines(
         ["*vllm_chat.py: key 'ca_bundle': invalid value*no-such-ca.pem*a PEM file of CA*"]
     )
-    assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
 def test_a_ca_bundle_that_holds_no_certificate_is_a_config_error(
