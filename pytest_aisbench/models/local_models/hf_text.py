@@ -163,12 +163,12 @@ class HFTextModel(BaseModel):
 
     def generate(  # type: ignore[override]  # AISBench's signature: min_out_len, stopping_criteria
         self,
-        inputs: list[PromptType],
+        inputs: Sequence[PromptType],
         max_out_len: int,
         min_out_len: int | None = None,
         stopping_criteria: Sequence[str] = (),
         **kwargs: Any,
-    ) -> list[str]:
+    ) -> list[GeneratedText]:
         """One `GeneratedText` per input, in order, from one left-padded batch.
 
         `stopping_criteria` are the dataset's stop words, added to the backend's; `kwargs` are
@@ -176,8 +176,7 @@ class HFTextModel(BaseModel):
         """
         if self.sync_rank:
             inputs = self.sync_inputs(inputs)
-        return list(self.generate_padded(inputs, max_out_len, min_out_len, stopping_criteria,
-                                         kwargs))  # fmt: skip
+        return self.generate_padded(inputs, max_out_len, min_out_len, stopping_criteria, kwargs)
 
     def generate_padded(
         self,
