@@ -1,7 +1,8 @@
 """AISBench 3.1's own model configs and API backend modules, after the one import rename.
 
-Every config under ``configs/models/`` loads (the local ones fail with one message naming the
-class this project does not provide yet). Every API backend module imports, and each shipped
+Every config under ``configs/models/`` loads: the HuggingFace text ones with ``path`` set (they
+then run the demo suite on a tiny random Llama), the other local ones fail with one message
+naming the class this project does not provide yet. Every API backend module imports, and each shipped
 config, run with AISBench's own class, goes through the GSM8K demo suite against the
 simulator's matching protocol, streaming and not where the class supports it, with records
 equal to those of this project's built-in backend on the same server.
@@ -10,12 +11,14 @@ equal to those of this project's built-in backend on the same server.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aisbench_corpus import Corpus, fetch_wheel
@@ -32,10 +35,10 @@ MODEL_CONFIGS = "configs/models/"
 API_MODULES = "models/api_models/"
 # config path (under configs/models/) -> the class it needs that is not provided, or None
 SHIPPED_CONFIGS: dict[str, str | None] = {
-    "hf_models/hf_base_model.py": "HuggingFaceBaseModel",
-    "hf_models/hf_causal_lm.py": "HuggingFaceCausalLM",
-    "hf_models/hf_chat_model.py": "HuggingFacewithChatTemplate",
-    "hf_models/hf_model.py": "HuggingFace",
+    "hf_models/hf_base_model.py": None,
+    "hf_models/hf_causal_lm.py": None,
+    "hf_models/hf_chat_model.py": None,
+    "hf_models/hf_model.py": None,
     "hf_models/hf_qwenvl_model.py": "HuggingFaceQwen2VLwithChatTemplate",
     "lmm_models/qwen_image_edit.py": "QwenImageEditModel",
     "mindie_api/mindie_stream_api_general.py": None,
@@ -52,6 +55,14 @@ SHIPPED_CONFIGS: dict[str, str | None] = {
     "vllm_api/vllm_api_stream_chat_multiturn.py": None,
     "vllm_offline_models/vllm_offline_vl_model.py": "VLLMOfflineVLModel",
 }
+HF_CONFIGS = {
+    "hf_models/hf_base_model.py": "HuggingFaceBaseModel",
+    "hf_models/hf_causal_lm.py": "HuggingFaceCausalLM",
+    "hf_models/hf_chat_model.py": "HuggingFacewithChatTemplate",
+    "hf_models/hf_model.py": "HuggingFace",
+}
+"""AISBench's HuggingFace text configs and their classes: local models, run here on a tiny
+Llama with ``path`` (and ``tokenizer_path``, which they also set to a hub id) overridden."""
 # module -> the classes it registers (or defines, for the deprecated aliases)
 SHIPPED_MODULES = {
     "mindie_stream_api": {"MindieStreamApi"},
@@ -131,14 +142,21 @@ def test_the_pinned_wheel_ships_the_files_listed_here(corpus: Corpus) -> None:
 
 
 @pytest.mark.parametrize("config", list(SHIPPED_CONFIGS))
-def test_every_shipped_model_config_loads(corpus: Corpus, config: str, tmp_path: Path) -> None:
+def test_every_shipped_model_config_loads(
+    corpus: Corpus, config: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     file = corpus.write(MODEL_CONFIGS + config, tmp_path)
     missing = SHIPPED_CONFIGS[config]
     # VITA's config names a weights folder on its authors' machine; a path must exist here
-    overrides = [("path", "")] if config.startswith("vita/") else []
+    overrides: list[tuple[str, Any]] = [("path", "")] if config.startswith("vita/") else []
+    if config in HF_CONFIGS:
+        overrides = hf_overrides(request.getfixturevalue("tiny_hf"))
     if missing is None:
         [model] = load_backend_file(file, overrides)
-        assert issubclass(model.cls, BaseAPIModel)
+        if config in HF_CONFIGS:
+            assert (model.attr, model.cls.__name__) == ("local", HF_CONFIGS[config])
+        else:
+            assert issubclass(model.cls, BaseAPIModel)
         return
     with pytest.raises(ConfigError) as info:
         load_backend_file(file, overrides)
@@ -147,6 +165,63 @@ def test_every_shipped_model_config_loads(corpus: Corpus, config: str, tmp_path:
     assert f"ImportError: {missing} is an AISBench local backend" in message
     assert "does not provide yet" in message
     assert "Traceback" not in message
+
+
+@pytest.fixture(scope="module")
+def tiny_hf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny random Llama (``tests/tiny_llama.py``) the HuggingFace configs run on."""
+    pytest.importorskip("transformers")
+    from tiny_llama import build
+
+    return build(tmp_path_factory.mktemp("tiny_llama") / "model")
+
+
+def hf_overrides(folder: Path) -> list[tuple[str, Any]]:
+    """What ``--aisbench-set`` gives the HuggingFace configs: the folder, for weights and
+    tokenizer, and lengths that fit the tiny model (context 512)."""
+    return [("path", str(folder)), ("tokenizer_path", str(folder)), ("max_seq_len", 512),
+            ("max_out_len", 16)]  # fmt: skip
+
+
+@pytest.mark.parametrize("config", list(HF_CONFIGS))
+def test_the_hf_configs_as_shipped_name_their_missing_folder(
+    corpus: Corpus, config: str, tmp_path: Path
+) -> None:
+    file = corpus.write(MODEL_CONFIGS + config, tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_backend_file(file)
+    assert str(info.value).startswith(f"{file}: key 'path': invalid value 'THUDM/chatglm-6b'")
+
+
+def test_the_hf_configs_run_the_demo_suite(corpus: Corpus, tiny_hf: Path, tmp_path: Path) -> None:
+    """AISBench's four HuggingFace configs, as shipped (sampling, batch_size=1, device_map,
+    batch_padding, run_cfg), through the GSM8K demo suite: a record per sample, no error."""
+    backends = tmp_path / "backends"
+    backends.mkdir()
+    for config in HF_CONFIGS:
+        corpus.write(MODEL_CONFIGS + config, backends)
+    (tmp_path / "test_gsm8k.py").write_text(SUITE.read_text(), encoding="utf-8")
+    report = tmp_path / "report.jsonl"
+    names = [Path(config).stem for config in HF_CONFIGS]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_gsm8k.py",
+         f"--aisbench-backends-dir={backends}", f"--aisbench-report={report}",
+         f"--aisbench-datasets-dir={DATASETS_DIR}",
+         *(f"--aisbench-model={name}" for name in names),
+         *(f"--aisbench-set={key}={value!r}" for key, value in hf_overrides(tiny_hf))],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    records = samples_of(report)
+    abbrs = ["hf-base-model", "hf-causal-lm", "hf-chat-model", "hf-model"]
+    assert sorted({r["model"] for r in records}) == abbrs
+    for abbr in abbrs:
+        mine = [r for r in records if r["model"] == abbr]
+        assert [r["index"] for r in mine] == list(range(8))
+        assert all(r["outcome"] != "error" and r["token_source"] == "generate" for r in mine)
+        assert all(0 < r["output_tokens"] <= 16 and r["input_tokens"] == 496 for r in mine)
+        assert all(r["finish_reason"] in ("stop", "length") for r in mine)
 
 
 @pytest.mark.parametrize("module", list(SHIPPED_MODULES))
