@@ -108,11 +108,20 @@ def load_backend_file(file: Path, overrides: Sequence[tuple[str, Any]] = ()) -> 
     return configs
 
 
+def builtin_backends_dir() -> Path:
+    """The built-in backend files: inside the installed package, or the checkout's backends/."""
+    package = Path(__file__).parent
+    installed = package / "builtin_backends"
+    return installed if installed.is_dir() else package.parent / "backends"
+
+
 def _exec_backend_file(file: Path) -> dict[str, Any]:
     """Run a backend file as a module; its errors show the user's own lines only.
 
-    The file's folder joins ``sys.path`` (at the end, so it never shadows an installed
-    module): a config may import the class module that sits beside it.
+    A user's file's folder joins ``sys.path`` (at the end, so it never shadows an installed
+    module): a config may import the class module that sits beside it. The built-in folder
+    does not: its files import only the plugin, and its names (``triton.py``, ``vllm_chat.py``)
+    would stand in for packages that are not installed (vLLM probes for ``triton``).
     """
     digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:10]
     module_name = f"pytest_aisbench_backend_{file.stem}_{digest}"
@@ -122,7 +131,7 @@ def _exec_backend_file(file: Path) -> dict[str, Any]:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     folder = str(file.parent.resolve())
-    if folder not in sys.path:
+    if folder not in sys.path and folder != str(builtin_backends_dir().resolve()):
         sys.path.append(folder)  # a config may import the class module beside it
     try:
         spec.loader.exec_module(module)

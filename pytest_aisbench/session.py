@@ -12,8 +12,12 @@ from typing import Any
 
 import pytest
 
-import pytest_aisbench
-from pytest_aisbench.backend_files import find_backend, load_backend_file, parse_override
+from pytest_aisbench.backend_files import (
+    builtin_backends_dir,
+    find_backend,
+    load_backend_file,
+    parse_override,
+)
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.datasets import DATASETS, DatasetConfig, dataset_by_abbr, get_dataset_config
 from pytest_aisbench.datasets.base import Sample
@@ -38,13 +42,6 @@ SESSION_KEY = pytest.StashKey["AisbenchSession"]()
 def get_session(config: pytest.Config) -> AisbenchSession:
     """This process's plugin state."""
     return config.stash[SESSION_KEY]
-
-
-def builtin_backends_dir() -> Path:
-    """The built-in backend files: inside the installed package, or the checkout's backends/."""
-    package = Path(pytest_aisbench.__file__).parent
-    installed = package / "builtin_backends"
-    return installed if installed.is_dir() else package.parent / "backends"
 
 
 @dataclass(frozen=True)
