@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pytest_aisbench.datasets.base import DatasetConfig, Sample
 from pytest_aisbench.datasets.gsm8k import GSM8K_CONFIGS
+from pytest_aisbench.datasets.shapes import SHAPES_CONFIGS
 from pytest_aisbench.errors import ConfigError
 
-DATASETS: dict[str, DatasetConfig] = {config.name: config for config in GSM8K_CONFIGS}
+DATASETS: dict[str, DatasetConfig] = {
+    config.name: config for config in (*GSM8K_CONFIGS, *SHAPES_CONFIGS)
+}
 
 
 def get_dataset_config(name: str) -> DatasetConfig:
