@@ -2,7 +2,9 @@
 
 Two decoder layers of width 64, a one-block vision tower, a byte-level BPE tokenizer built with
 the ``tokenizers`` library (256 byte tokens and Qwen's special tokens, no merges) and the
-numpy/Pillow image processor (``Qwen2VLImageProcessorPil``: no torchvision). Its answers are
+numpy/Pillow image processor (``Qwen2VLImageProcessorPil``: no torchvision). The chat template
+rides with the tokenizer; no processor object is saved (transformers 5.19 cannot build
+``Qwen2VLProcessor`` without torchvision). Its answers are
 noise; what it shows is the path: chat template, image placeholders, the vision tower's features
 merged into the prompt, left-padded batches, stop words and lengths.
 
@@ -75,12 +77,7 @@ def build_tokenizer(folder: Path) -> None:
 def build(folder: Path, seed: int = 0) -> Path:
     """Write the tiny model, its tokenizer, processor and chat template into `folder`."""
     import torch
-    from transformers import (
-        AutoTokenizer,
-        Qwen2VLConfig,
-        Qwen2VLForConditionalGeneration,
-        Qwen2VLProcessor,
-    )
+    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
         Qwen2VLImageProcessorPil,
     )
@@ -125,12 +122,7 @@ def build(folder: Path, seed: int = 0) -> Path:
     image_processor = Qwen2VLImageProcessorPil(
         min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS, patch_size=PATCH, merge_size=MERGE
     )
-    processor = Qwen2VLProcessor(
-        image_processor=image_processor,
-        tokenizer=AutoTokenizer.from_pretrained(folder),
-        chat_template=CHAT_TEMPLATE,
-    )
-    processor.save_pretrained(folder)
+    image_processor.save_pretrained(folder)  # no Qwen2VLProcessor: see huggingface_vl.py
     (folder / "tiny_qwen2vl.json").write_text(json.dumps({"seed": seed, **ids}), encoding="utf-8")
     return folder
 

@@ -27,13 +27,13 @@ from pytest_aisbench.models.local_models.huggingface_above_v4_33 import (
     HuggingFaceBaseModel,
     HuggingFacewithChatTemplate,
 )
+from pytest_aisbench.models.local_models.huggingface_vl import HuggingFaceQwen2VLwithChatTemplate
+from pytest_aisbench.models.local_models.vllm_offline_vl import VLLMOfflineVLModel
 from pytest_aisbench.models.output import Output, RequestOutput
 from pytest_aisbench.models.template import APITemplateParser, LMTemplateParser
 from pytest_aisbench.utils.prompt import PromptType
 
 NOT_PROVIDED = {
-    "HuggingFaceQwen2VLwithChatTemplate": "local_models.huggingface_vl",
-    "VLLMOfflineVLModel": "local_models.vllm_offline_vl",
     "QwenImageEditModel": "local_models.qwen_image_edit_mindie_sd",
 }
 """AISBench's backend classes that pytest-aisbench does not provide (yet), and their modules."""
@@ -45,6 +45,7 @@ __all__ = [
     "HuggingFace",
     "HuggingFaceBaseModel",
     "HuggingFaceCausalLM",
+    "HuggingFaceQwen2VLwithChatTemplate",
     "HuggingFacewithChatTemplate",
     "LMTemplateParser",
     "MindieStreamApi",
@@ -61,6 +62,7 @@ __all__ = [
     "VLLMCustomAPIChatStream",
     "VLLMCustomAPIStream",
     "VLLMFunctionCallAPIChat",
+    "VLLMOfflineVLModel",
     "VllmMultiturnAPIChatStream",
 ]
 

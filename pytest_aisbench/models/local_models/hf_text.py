@@ -161,6 +161,12 @@ class HFTextModel(BaseModel):
             )  # fmt: skip
         return fitted
 
+    def model_inputs(self, inputs: Sequence[PromptType], max_out_len: int) -> dict[str, Any]:
+        """The batch as ``model.generate`` takes it: each prompt fitted (`encode_prompt`), the
+        rows padded on the left. The vision-language class adds its images here."""
+        rows = [self.encode_prompt(prompt, max_out_len) for prompt in inputs]
+        return gen.left_pad(rows, int(self.tokenizer.pad_token_id), self.model.device)
+
     def generate(  # type: ignore[override]  # AISBench's signature: min_out_len, stopping_criteria
         self,
         inputs: Sequence[PromptType],
@@ -196,8 +202,7 @@ class HFTextModel(BaseModel):
         if kwargs:
             merged = {**self.generation_kwargs, **kwargs}
             settings = gen.generation_settings(self.model.generation_config, merged, self.eos_ids)
-        rows = [self.encode_prompt(prompt, max_out_len) for prompt in inputs]
-        batch = gen.left_pad(rows, int(self.tokenizer.pad_token_id), self.model.device)
+        batch = self.model_inputs(inputs, max_out_len)
         request = gen.BatchRequest(
             settings=settings,
             max_out_len=max_out_len,
