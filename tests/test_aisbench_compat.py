@@ -1,9 +1,10 @@
 """AISBench 3.1's own model configs and API backend modules, after the one import rename.
 
 Every config under ``configs/models/`` loads: the HuggingFace text ones with ``path`` set (they
-then run the demo suite on a tiny random Llama), the other local ones fail with one message
-naming the class this project does not provide yet. Every API backend module imports, and each shipped
-config, run with AISBench's own class, goes through the GSM8K demo suite against the
+then run the demo suite on a tiny random Llama), the vision-language ones with ``path`` on a
+tiny random Qwen2-VL (the vLLM one where vLLM is installed), and MindIE-SD's fails with one
+message naming the class this project does not provide. Every API backend module imports, and
+each shipped config, run with AISBench's own class, goes through the GSM8K demo suite against the
 simulator's matching protocol, streaming and not where the class supports it, with records
 equal to those of this project's built-in backend on the same server.
 """
@@ -39,7 +40,7 @@ SHIPPED_CONFIGS: dict[str, str | None] = {
     "hf_models/hf_causal_lm.py": None,
     "hf_models/hf_chat_model.py": None,
     "hf_models/hf_model.py": None,
-    "hf_models/hf_qwenvl_model.py": "HuggingFaceQwen2VLwithChatTemplate",
+    "hf_models/hf_qwenvl_model.py": None,
     "lmm_models/qwen_image_edit.py": "QwenImageEditModel",
     "mindie_api/mindie_stream_api_general.py": None,
     "tgi_api/tgi_api_general.py": None,
@@ -53,7 +54,7 @@ SHIPPED_CONFIGS: dict[str, str | None] = {
     "vllm_api/vllm_api_general_stream.py": None,
     "vllm_api/vllm_api_stream_chat.py": None,
     "vllm_api/vllm_api_stream_chat_multiturn.py": None,
-    "vllm_offline_models/vllm_offline_vl_model.py": "VLLMOfflineVLModel",
+    "vllm_offline_models/vllm_offline_vl_model.py": None,
 }
 HF_CONFIGS = {
     "hf_models/hf_base_model.py": "HuggingFaceBaseModel",
@@ -63,6 +64,13 @@ HF_CONFIGS = {
 }
 """AISBench's HuggingFace text configs and their classes: local models, run here on a tiny
 Llama with ``path`` (and ``tokenizer_path``, which they also set to a hub id) overridden."""
+VL_CONFIGS = {
+    "hf_models/hf_qwenvl_model.py": "HuggingFaceQwen2VLwithChatTemplate",
+    "vllm_offline_models/vllm_offline_vl_model.py": "VLLMOfflineVLModel",
+}
+"""The vision-language configs, loaded with ``path`` (and ``tokenizer_path``) on a tiny random
+Qwen2-VL; the vLLM one needs vLLM in this Python, and says so otherwise. They run in
+``tests/local/test_hf_vl.py`` and ``tests/real/test_vllm_offline_real.py``."""
 # module -> the classes it registers (or defines, for the deprecated aliases)
 SHIPPED_MODULES = {
     "mindie_stream_api": {"MindieStreamApi"},
@@ -151,10 +159,18 @@ def test_every_shipped_model_config_loads(
     overrides: list[tuple[str, Any]] = [("path", "")] if config.startswith("vita/") else []
     if config in HF_CONFIGS:
         overrides = hf_overrides(request.getfixturevalue("tiny_hf"))
+    if config in VL_CONFIGS:
+        folder = str(request.getfixturevalue("tiny_vl"))
+        overrides = [("path", folder), ("tokenizer_path", folder)]
+        if VL_CONFIGS[config] == "VLLMOfflineVLModel" and not importlib.util.find_spec("vllm"):
+            with pytest.raises(ConfigError, match="key 'type': VLLMOfflineVLModel needs vllm"):
+                load_backend_file(file, overrides)
+            return
     if missing is None:
         [model] = load_backend_file(file, overrides)
-        if config in HF_CONFIGS:
-            assert (model.attr, model.cls.__name__) == ("local", HF_CONFIGS[config])
+        local = {**HF_CONFIGS, **VL_CONFIGS}
+        if config in local:
+            assert (model.attr, model.cls.__name__) == ("local", local[config])
         else:
             assert issubclass(model.cls, BaseAPIModel)
         return
@@ -174,6 +190,15 @@ def tiny_hf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tiny_llama import build
 
     return build(tmp_path_factory.mktemp("tiny_llama") / "model")
+
+
+@pytest.fixture(scope="module")
+def tiny_vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny random Qwen2-VL (``tests/tiny_qwen2vl.py``) the vision configs load with."""
+    pytest.importorskip("transformers")
+    from tiny_qwen2vl import build
+
+    return build(tmp_path_factory.mktemp("tiny_qwen2vl") / "model")
 
 
 def hf_overrides(folder: Path) -> list[tuple[str, Any]]:
