@@ -162,10 +162,18 @@ def test_every_shipped_model_config_loads(
     if config in VL_CONFIGS:
         folder = str(request.getfixturevalue("tiny_vl"))
         overrides = [("path", folder), ("tokenizer_path", folder)]
-        if VL_CONFIGS[config] == "VLLMOfflineVLModel" and not importlib.util.find_spec("vllm"):
-            with pytest.raises(ConfigError, match="key 'type': VLLMOfflineVLModel needs vllm"):
-                load_backend_file(file, overrides)
-            return
+        if VL_CONFIGS[config] == "VLLMOfflineVLModel":
+            stop = (
+                "key 'type': VLLMOfflineVLModel needs vllm"
+                if not importlib.util.find_spec("vllm")
+                else "key 'path': vLLM's code for qwen2_vl models imports torchvision"
+                if not importlib.util.find_spec("torchvision")
+                else None
+            )
+            if stop is not None:
+                with pytest.raises(ConfigError, match=stop):
+                    load_backend_file(file, overrides)
+                return
     if missing is None:
         [model] = load_backend_file(file, overrides)
         local = {**HF_CONFIGS, **VL_CONFIGS}

@@ -66,6 +66,16 @@ def test_vllm_needs_a_model_folder(tmp_path: Path) -> None:
     assert bad.startswith("backends/vl.py: key 'vision_kwargs': unknown keys ['max_pixel']")
 
 
+@pytest.mark.usefixtures("vllm_importable")
+@pytest.mark.skipif(bool(importlib.util.find_spec("torchvision")), reason="torchvision installed")
+def test_vllm_with_a_qwen2_vl_model_needs_torchvision(tmp_path: Path) -> None:
+    folder = model_folder(tmp_path)
+    (folder / "config.json").write_text(json.dumps({"model_type": "qwen2_vl"}))
+    text = message(VLLMOfflineVLModel, path=str(folder))
+    assert text.startswith("backends/vl.py: key 'path': vLLM's code for qwen2_vl models imports")
+    assert "with hf_vl" in text
+
+
 def test_hf_vl_needs_an_image_processor(tiny_llama: Path) -> None:
     text = message(HuggingFaceQwen2VLwithChatTemplate, path=str(tiny_llama))
     assert f"key 'path': {tiny_llama} holds no image processor" in text

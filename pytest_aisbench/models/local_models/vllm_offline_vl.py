@@ -38,6 +38,10 @@ from pytest_aisbench.models.template import APITemplateParser
 from pytest_aisbench.registry import MODELS
 from pytest_aisbench.utils.prompt import PromptType
 
+NEEDS_TORCHVISION = ("qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen2_5_omni")
+"""Model types whose vLLM code imports transformers' torchvision-only Qwen2-VL image processor
+(``vllm/model_executor/models/qwen2_vl.py`` imports its ``smart_resize``, and the others import
+that module): vLLM cannot even inspect the architecture without torchvision."""
 VLLM_FIX = (
     "install vLLM in the Python that runs pytest (on a CPU: bash scripts/setup_vllm.sh, then "
     "run ~/.cache/pytest-aisbench/vllm-venv/bin/python -m pytest ...)"
@@ -111,7 +115,16 @@ class VLLMOfflineVLModel(BaseModel):
                 source=source,
                 key="type",
             )
-        read_model_config(model_folder(settings.get("path"), source, cls.__name__), source)
+        config = read_model_config(model_folder(settings.get("path"), source, cls.__name__), source)
+        model_type = str(config.get("model_type", ""))
+        if model_type in NEEDS_TORCHVISION and importlib.util.find_spec("torchvision") is None:
+            raise ConfigError(
+                f"vLLM's code for {model_type} models imports torchvision, which this Python "
+                "lacks (PyPI's torchvision does not load beside CPU-only torch): run the model "
+                "with hf_vl (transformers, no torchvision), or where torchvision loads",
+                source=source,
+                key="path",
+            )
         try:
             VisionSettings.from_kwargs(settings.get("vision_kwargs"))
         except ConfigError as exc:
