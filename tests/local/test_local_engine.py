@@ -8,20 +8,19 @@ length, and each answer still lands on its own sample.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import threading
 from typing import Any, ClassVar
 
+from test_engine_local import DATASET, records_of
+
 from conftest import DATASETS_DIR
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets import get_dataset_config
-from pytest_aisbench.engine.accuracy import Engine, by_length
+from pytest_aisbench.engine.accuracy import by_length
 from pytest_aisbench.models import BaseModel
 from pytest_aisbench.models.output import GeneratedText
 from pytest_aisbench.records import SampleRecord
-
-DATASET = "demo_gsm8k_gen_4_shot_cot_chat_prompt"
 
 
 class Counting(BaseModel):
@@ -69,17 +68,7 @@ class CutShort(BaseModel):
 
 def run(cls: type[BaseModel], batch_size: int = 3) -> list[SampleRecord]:
     """The 8 demo samples through `cls`, then the engine closed."""
-    config = validate_model(
-        {"attr": "local", "type": cls, "abbr": "local", "batch_size": batch_size,
-         "max_out_len": 32}, "<test>",
-    )  # fmt: skip
-    engine = Engine([config], DATASETS_DIR, {("local", DATASET): list(range(8))})
-    try:
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            waiting = pool.submit(lambda: [engine.record("local", DATASET, i) for i in range(8)])
-            return waiting.result(timeout=60)
-    finally:
-        engine.close()
+    return records_of(cls, batch_size=batch_size, max_out_len=32)
 
 
 def prompt_lengths() -> list[int]:

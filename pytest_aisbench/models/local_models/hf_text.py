@@ -182,17 +182,6 @@ class HFTextModel(BaseModel):
         """
         if self.sync_rank:
             inputs = self.sync_inputs(inputs)
-        return self.generate_padded(inputs, max_out_len, min_out_len, stopping_criteria, kwargs)
-
-    def generate_padded(
-        self,
-        inputs: Sequence[PromptType],
-        max_out_len: int,
-        min_out_len: int | None,
-        stopping_criteria: Sequence[str],
-        kwargs: Mapping[str, Any],
-    ) -> list[GeneratedText]:
-        """The batch of `inputs`, padded on the left, through `gen.generate_batch`."""
         if self.model is None or self.settings is None:
             raise RuntimeError(
                 f"{type(self).__name__} was built with tokenizer_only=True and cannot generate; "
@@ -202,13 +191,19 @@ class HFTextModel(BaseModel):
         if kwargs:
             merged = {**self.generation_kwargs, **kwargs}
             settings = gen.generation_settings(self.model.generation_config, merged, self.eos_ids)
-        batch = self.model_inputs(inputs, max_out_len)
         request = gen.BatchRequest(
             settings=settings,
             max_out_len=max_out_len,
             stop_words=gen.stop_words_of(self.stop_words, stopping_criteria),
             min_out_len=min_out_len,
         )
+        return self.generate_padded(inputs, request)
+
+    def generate_padded(
+        self, inputs: Sequence[PromptType], request: gen.BatchRequest
+    ) -> list[GeneratedText]:
+        """The batch of `inputs` (`model_inputs`: left-padded) through `gen.generate_batch`."""
+        batch = self.model_inputs(inputs, request.max_out_len)
         return gen.generate_batch(self.model, self.tokenizer, batch, request)
 
     # -- tokens ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_aisbench.errors import ConfigError
+from pytest_aisbench.models.local_models.hf_generation import BatchRequest
 from pytest_aisbench.models.local_models.hf_text import HFTextModel
 from pytest_aisbench.models.output import GeneratedText
 from pytest_aisbench.registry import MODELS
@@ -58,27 +59,17 @@ class HuggingFace(HFTextModel):
         super().check_config(settings, source)
 
     def generate_padded(
-        self,
-        inputs: Sequence[PromptType],
-        max_out_len: int,
-        min_out_len: int | None,
-        stopping_criteria: Sequence[str],
-        kwargs: Mapping[str, Any],
+        self, inputs: Sequence[PromptType], request: BatchRequest
     ) -> list[GeneratedText]:
         """One padded batch with ``batch_padding``, else one prompt at a time (AISBench)."""
         if self.batch_padding or len(inputs) == 1:
-            answers = super().generate_padded(
-                inputs, max_out_len, min_out_len, stopping_criteria, kwargs
-            )
+            answers = super().generate_padded(inputs, request)
         else:
             one = super().generate_padded
-            answers = [
-                one([prompt], max_out_len, min_out_len, stopping_criteria, kwargs)[0]
-                for prompt in inputs
-            ]
+            answers = [one([prompt], request)[0] for prompt in inputs]
         if self.extract_pred_after_decode:
-            return [self._after_prompt(p, a, max_out_len) for p, a in zip(inputs, answers,
-                                                                          strict=True)]  # fmt: skip
+            cut = request.max_out_len
+            return [self._after_prompt(p, a, cut) for p, a in zip(inputs, answers, strict=True)]
         return answers
 
     def _after_prompt(self, prompt: PromptType, answer: GeneratedText, max_out_len: int) -> Any:
