@@ -207,3 +207,22 @@ def test_close_frees_the_model(tiny_llama: Path) -> None:
     backend.close()
     gc.collect()
     assert backend.model is None and ref() is None
+
+
+def test_generation_complaints_are_one_warning_at_build_not_one_per_batch(
+    tiny_llama: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    library = logging.getLogger("transformers")  # transformers' own loggers do not propagate
+    library.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.WARNING):
+            backend = chat(tiny_llama, generation_kwargs={"typical_p": 0.5, "no_such_key": 1})
+            built = len(caplog.records)
+            backend.generate(["Hi"], max_out_len=4)
+            backend.generate(["Hi", "Hello"], max_out_len=4)
+    finally:
+        library.removeHandler(caplog.handler)
+    ours = [r.getMessage() for r in caplog.records if r.getMessage().startswith("generation_kw")]
+    assert len(ours) == 1
+    assert "ignored: no_such_key" in ours[0] and "typical_p" in ours[0]
+    assert len(caplog.records) == built  # generating logged nothing more

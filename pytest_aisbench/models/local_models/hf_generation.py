@@ -18,8 +18,10 @@ Shared by every transformers backend (text and vision-language). The steps, each
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +104,9 @@ class GenerationSettings:
     """``generation_kwargs`` ``seed``: torch's seed before each batch, so sampling repeats."""
     ignored: tuple[str, ...] = ()
     """``generation_kwargs`` keys that are not generation settings (reported, not used)."""
+    complaint: str = ""
+    """What transformers' validation says about the settings, reported once when built; its
+    own repeat of it at each ``generate`` is silenced (`quiet_config_warnings`)."""
 
     def for_batch(
         self, max_new_tokens: int, pad_token_id: int | None, min_new_tokens: int | None = None
@@ -143,7 +148,9 @@ def generation_settings(
         warning.append(f"transformers says: {complaint}")
     if warning and logger is not None:
         logger.warning("generation_kwargs: %s", "; ".join(warning))
-    return GenerationSettings(config, seed if isinstance(seed, int) else None, tuple(ignored))
+    return GenerationSettings(
+        config, seed if isinstance(seed, int) else None, tuple(ignored), complaint
+    )
 
 
 def _validation_issues(config: Any, user_set: set[str]) -> str:
@@ -273,7 +280,7 @@ def generate_batch(
     )
     if request.settings.seed is not None:
         torch.manual_seed(request.settings.seed)
-    with torch.inference_mode():
+    with torch.inference_mode(), quiet_config_warnings(bool(request.settings.complaint)):
         output = model.generate(**inputs, generation_config=config, **extra)
     sequences = output.sequences if hasattr(output, "sequences") else output
     prompt_lengths = inputs["attention_mask"].sum(dim=1).tolist()
@@ -293,6 +300,22 @@ def generate_batch(
             )
         )
     return answers
+
+
+@contextlib.contextmanager
+def quiet_config_warnings(quiet: bool) -> Iterator[None]:
+    """Silence transformers' generation-config warnings while `quiet`: they repeat, at each
+    ``generate``, what `generation_settings` already reported when the backend was built."""
+    if not quiet:
+        yield
+        return
+    logger = logging.getLogger("transformers.generation.configuration_utils")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _criteria_list(criteria: list[Any]) -> Any:
