@@ -19,6 +19,7 @@ models = [
         max_seq_len=None,  # None: the model's context length (config.json)
         max_out_len=512,
         batch_size=8,  # prompts per generate call, grouped by length
+        timeout=3600,  # seconds one batch may take (a CPU is slow on long prompts)
         stop_words=["\nQuestion:"],  # a base model goes on to write the next few-shot question
         mode="none",  # a long prompt keeps its end; "mid" keeps head and tail
         trust_remote_code=False,

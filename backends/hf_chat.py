@@ -20,6 +20,7 @@ models = [
         max_seq_len=None,  # None: the model's context length (config.json)
         max_out_len=512,
         batch_size=8,  # prompts per generate call, grouped by length
+        timeout=3600,  # seconds one batch may take (a CPU is slow on long prompts)
         stop_words=[],  # strings that end an answer, besides EOS
         mode="none",  # a long prompt keeps its end; "mid" keeps head and tail
         trust_remote_code=False,
