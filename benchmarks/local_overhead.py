@@ -104,7 +104,7 @@ def config_for(cls: type, path: str, batch_size: int, max_out: int) -> ModelConf
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
-    backend = config_for(HuggingFacewithChatTemplate, args.path, 1, args.max_out).build()
+    backend: Any = config_for(HuggingFacewithChatTemplate, args.path, 1, args.max_out).build()
     result: dict[str, Any] = {"load_s": round(time.perf_counter() - started, 2), "runs": []}
     timed = Timed(backend.model.generate)
     backend.model.generate = timed
