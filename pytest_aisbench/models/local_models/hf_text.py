@@ -87,19 +87,29 @@ class HFTextModel(BaseModel):
         self.eos_ids: set[int] = set()
         if not tokenizer_only:
             options = loading.model_options(model_kwargs or {}, trust_remote_code, hf_cache_dir)
-            self.model = loading.load_model(
-                path,
-                options,
-                auto_model_fallback=self.auto_model_fallback,
-                auto_class=self.auto_class,
-                peft_path=peft_path,
-                peft_kwargs=peft_kwargs,
-                logger=self.logger,
-            )
-            self.eos_ids = gen.eos_ids_of(self.tokenizer, self.model.generation_config)
-            self.settings = gen.generation_settings(
-                self.model.generation_config, self.generation_kwargs, self.eos_ids, self.logger
-            )
+            self._load_model(path, options, peft_path, peft_kwargs)
+
+    def _load_model(
+        self,
+        path: str,
+        options: dict[str, Any],
+        peft_path: str | None,
+        peft_kwargs: dict[str, Any] | None,
+    ) -> None:
+        """The weights (once per session and backend), their EOS ids and the settings."""
+        self.model = loading.load_model(
+            path,
+            options,
+            auto_model_fallback=self.auto_model_fallback,
+            auto_class=self.auto_class,
+            peft_path=peft_path,
+            peft_kwargs=peft_kwargs,
+            logger=self.logger,
+        )
+        self.eos_ids = gen.eos_ids_of(self.tokenizer, self.model.generation_config)
+        self.settings = gen.generation_settings(
+            self.model.generation_config, self.generation_kwargs, self.eos_ids, self.logger
+        )
 
     def _max_seq_len(self, given: int | None, path: str) -> int:
         """``max_seq_len``, else the class default, else the model's own context length."""
