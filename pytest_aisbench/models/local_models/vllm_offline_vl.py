@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,11 @@ from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.api_models.base_api import CHAT_META_TEMPLATE
 from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.local_models.hf_generation import stop_words_of
-from pytest_aisbench.models.local_models.hf_loading import model_folder, read_model_config
+from pytest_aisbench.models.local_models.hf_loading import (
+    max_seq_len_of,
+    model_folder,
+    read_model_config,
+)
 from pytest_aisbench.models.local_models.vision import VisionSettings, vision_prompt
 from pytest_aisbench.models.output import GeneratedText
 from pytest_aisbench.models.template import APITemplateParser
@@ -129,6 +134,25 @@ class VLLMOfflineVLModel(BaseModel):
             VisionSettings.from_kwargs(settings.get("vision_kwargs"))
         except ConfigError as exc:
             raise ConfigError(str(exc), source=source) from None
+        cls._check_length(settings, source)
+
+    @staticmethod
+    def _check_length(settings: Mapping[str, Any], source: str) -> None:
+        """vLLM's ``max_model_len`` within the model's context length (vLLM refuses more, after
+        seconds of start-up, unless ``VLLM_ALLOW_LONG_MAX_MODEL_LEN=1``)."""
+        limit = max_seq_len_of(str(settings["path"]))
+        model_kwargs = dict(settings.get("model_kwargs") or {})
+        key = "model_kwargs" if "max_model_len" in model_kwargs else "max_seq_len"
+        asked = model_kwargs.get("max_model_len") or settings.get("max_seq_len")
+        allowed = os.environ.get("VLLM_ALLOW_LONG_MAX_MODEL_LEN") == "1"
+        if limit and isinstance(asked, int) and asked > limit and not allowed:
+            raise ConfigError(
+                f"max_model_len {asked} is above the model's context length {limit} "
+                f"(config.json); set {key} to {limit} or less, e.g. --aisbench-set "
+                f"'model_kwargs=dict(max_model_len={min(limit, 4096)}, enforce_eager=True)'",
+                source=source,
+                key=key,
+            )
 
     def sampling_params(self, max_out_len: int, stop: Sequence[str] = (), **extra: Any) -> Any:
         """vLLM's ``SamplingParams`` for one call; a bad ``sample_kwargs`` key names the key."""
