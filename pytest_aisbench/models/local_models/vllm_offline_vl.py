@@ -145,10 +145,11 @@ class VLLMOfflineVLModel(BaseModel):
         key = "model_kwargs" if "max_model_len" in model_kwargs else "max_seq_len"
         asked = model_kwargs.get("max_model_len") or settings.get("max_seq_len")
         allowed = os.environ.get("VLLM_ALLOW_LONG_MAX_MODEL_LEN") == "1"
+        what = "max_model_len in model_kwargs" if key == "model_kwargs" else "max_seq_len"
         if limit and isinstance(asked, int) and asked > limit and not allowed:
             raise ConfigError(
                 f"max_model_len {asked} is above the model's context length {limit} "
-                f"(config.json); set {key} to {limit} or less, e.g. --aisbench-set "
+                f"(config.json); set {what} to {limit} or less, e.g. --aisbench-set "
                 f"'model_kwargs=dict(max_model_len={min(limit, 4096)}, enforce_eager=True)'",
                 source=source,
                 key=key,
