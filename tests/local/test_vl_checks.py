@@ -73,7 +73,10 @@ def test_vllm_max_model_len_within_the_models_context(tmp_path: Path) -> None:
     shipped = {"max_num_seqs": 5, "max_model_len": 32768}  # AISBench's vllm_offline_vl_model.py
     text = message(VLLMOfflineVLModel, path=str(folder), model_kwargs=shipped)
     assert text.startswith("backends/vl.py: key 'model_kwargs': max_model_len 32768 is above")
-    assert "context length 8192" in text and "max_model_len=4096" in text
+    assert (
+        "context length 8192" in text
+        and "model_kwargs={'max_model_len': 4096, 'enforce_eager': True}" in text
+    )
     assert "key 'max_seq_len'" in message(VLLMOfflineVLModel, path=str(folder), max_seq_len=9000)
     validate_model({"attr": "local", "type": VLLMOfflineVLModel, "abbr": "vl", "path": str(folder),
                     "model_kwargs": {"max_model_len": 8192}}, "backends/vl.py")  # fmt: skip

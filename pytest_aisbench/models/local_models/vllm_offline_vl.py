@@ -150,7 +150,7 @@ class VLLMOfflineVLModel(BaseModel):
             raise ConfigError(
                 f"max_model_len {asked} is above the model's context length {limit} "
                 f"(config.json); set {what} to {limit} or less, e.g. --aisbench-set "
-                f"'model_kwargs=dict(max_model_len={min(limit, 4096)}, enforce_eager=True)'",
+                f"\"model_kwargs={{'max_model_len': {min(limit, 4096)}, 'enforce_eager': True}}\"",
                 source=source,
                 key=key,
             )
