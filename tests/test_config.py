@@ -211,7 +211,8 @@ def test_local_backend_keys_are_checked_too(tmp_path: Path) -> None:
         """,
     )
     assert str(load_error(file)) == (
-        f"{file}: key 'max_seq_len': invalid value 0; expected an integer >= 1"
+        f"{file}: key 'max_seq_len': invalid value 0; expected an integer >= 1, or None (the "
+        "model's context length)"
     )
 
 
