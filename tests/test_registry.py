@@ -65,5 +65,5 @@ def test_a_broken_entry_point_says_which(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_an_aisbench_local_backend_not_provided_is_one_clear_import_error() -> None:
-    with pytest.raises(ImportError, match="HuggingFaceBaseModel is an AISBench local backend"):
-        from pytest_aisbench.models import HuggingFaceBaseModel  # noqa: F401
+    with pytest.raises(ImportError, match="QwenImageEditModel is an AISBench local backend"):
+        from pytest_aisbench.models import QwenImageEditModel  # noqa: F401
