@@ -4,9 +4,10 @@ Arrivals follow ``vllm bench serve`` (gamma-distributed gaps rescaled so the las
 at N/rate, linear or exponential ramp-up as in AISBench), so its figures compare directly.
 The whole schedule is computed up front from a seed and kept in the result. Requests are paced
 to absolute deadlines (``start + offset``), so one late wake-up never delays the rest. The
-concurrency cap is taken *after* a request's scheduled time: a request that waits for a free
-slot keeps its scheduled time, and the wait shows as dispatch delay (``send_time_ns -
-scheduled_time_ns``) instead of vanishing from the latencies (coordinated omission).
+concurrency cap is taken in schedule order, at most `HANDOFF_NS` before a request's scheduled
+time and never instead of it: a request that waits for a free slot keeps its scheduled
+time, and the wait shows as dispatch delay (``send_time_ns - scheduled_time_ns``) instead of
+vanishing from the latencies (coordinated omission).
 """
 
 from __future__ import annotations
@@ -273,6 +274,11 @@ async def run_load(
     )
 
 
+HANDOFF_NS = 2_000_000
+"""How long before its deadline a request gets its own task, which waits for the deadline
+itself: the send then runs in the loop pass right after the timer fires, one pass sooner than
+a task made at the deadline (each pass may be parsing a burst of stream events)."""
+
 Items = list[tuple[PromptType, int]]
 """Rendered prompts with their ``max_out_len``, cycled through by index."""
 
@@ -314,7 +320,7 @@ async def _dispatch(
         due = started + round(schedule[index] * 1e9) if schedule is not None else started
         if stop_ns is not None and due >= stop_ns:
             break
-        await sleep_until(due)
+        await sleep_until(due - HANDOFF_NS)
         if semaphore is not None:
             await semaphore.acquire()
             if stop_ns is not None and time.perf_counter_ns() >= stop_ns:
@@ -324,7 +330,6 @@ async def _dispatch(
         output = RequestOutput(scheduled_time_ns=due)
         outputs.append(output)
         tasks.append(asyncio.create_task(_send(model, prompt, limit, output, semaphore, progress)))
-        progress.on_sent()
         index += 1
 
 
@@ -336,8 +341,11 @@ async def _send(
     semaphore: asyncio.Semaphore | None,
     progress: _Progress,
 ) -> None:
-    """One request (`send_one`), then its slot given back and its end counted."""
+    """At its scheduled time, one request (`send_one`); then its slot given back and its end
+    counted."""
     try:
+        await sleep_until(output.scheduled_time_ns)
+        progress.on_sent()
         await send_one(model, prompt, max_out_len, output)
     finally:
         if semaphore is not None:
