@@ -201,6 +201,17 @@ def test_tokenizer_only_counts_tokens_and_refuses_to_generate(tiny_llama: Path) 
         backend.generate(["Hi"], max_out_len=4)
 
 
+@pytest.mark.parametrize("cls", [HuggingFacewithChatTemplate, HuggingFaceBaseModel])
+def test_a_text_model_refuses_a_prompt_with_images_by_name(tiny_llama: Path, cls: type) -> None:
+    """Not the parts' repr sent as text (base) nor a TypeError in the chat template (chat)."""
+    backend: Any = build_backend(cls, path=str(tiny_llama))
+    parts = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+             {"type": "text", "text": "Which colour?"}]  # fmt: skip
+    with pytest.raises(ValueError, match=f"{cls.__name__} takes text prompts only.*hf_vl"):
+        backend.generate([PromptList([{"role": "HUMAN", "prompt": parts}])], max_out_len=4)
+    assert backend.generate(["Hi"], max_out_len=2)[0].output_tokens  # text still works
+
+
 def test_close_frees_the_model(tiny_llama: Path) -> None:
     backend = chat(tiny_llama)
     ref = weakref.ref(backend.model)

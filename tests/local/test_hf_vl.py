@@ -25,7 +25,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("PIL")
 from tiny_qwen2vl import PATCH, SHAPES_IMAGE_TOKENS, build
 
-SHAPES_SUITE = REPO / "suites" / "accuracy" / "test_shapes.py"
+SHAPES_SUITE = REPO / "examples" / "suites" / "vision" / "test_shapes.py"
 SHAPES = ("demo_shapes_colour_gen", "demo_shapes_count_gen", "demo_shapes_kind_gen")
 NOWHERE = Path("/nonexistent")
 

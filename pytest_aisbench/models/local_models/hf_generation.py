@@ -3,6 +3,7 @@
 Shared by every transformers backend (text and vision-language). The steps, each a function:
 
 - `chat_messages`: a rendered prompt as chat messages (roles mapped, same-role turns merged).
+- `refuse_content_parts`: a text model's clear error for a prompt with images.
 - `fit_prompt`: a prompt's token ids cut to leave room for ``max_out_len`` under
   ``max_seq_len``: from the left (the question at the end stays), or ``mode='mid'`` keeping
   head and tail. AISBench cuts at ``max_seq_len`` itself and leaves no room to generate.
@@ -48,6 +49,16 @@ def chat_messages(prompt: PromptType) -> list[dict[str, Any]]:
         else:
             merged.append(dict(message))
     return merged
+
+
+def refuse_content_parts(prompt: PromptType, backend: str) -> None:
+    """A text model given a turn of content parts (images) says so, instead of sending the
+    parts' repr as text or failing deep in the chat template."""
+    if any(not isinstance(m.get("content"), str | None) for m in prompt_to_messages(prompt)):
+        raise ValueError(
+            f"{backend} takes text prompts only and this prompt holds content parts (images); "
+            "use a vision-language backend: hf_vl or vllm_offline_vl"
+        )
 
 
 def prompt_text(prompt: PromptType) -> str:

@@ -146,6 +146,7 @@ class HFTextModel(BaseModel):
 
     def render(self, prompt: PromptType) -> str:
         """A prompt as the text the tokenizer encodes (the subclass's conversion)."""
+        gen.refuse_content_parts(prompt, type(self).__name__)
         if self.chat:
             return str(
                 self.tokenizer.apply_chat_template(
