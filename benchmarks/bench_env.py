@@ -18,6 +18,9 @@ MODEL_DIR = CACHE / "smollm2-hf"
 PEERS = CACHE / "peers"
 """One venv per peer (``guidellm``, ``aisbench``), made by ``benchmarks/install_peers.sh``."""
 INSTALL_PEERS = "benchmarks/install_peers.sh"
+SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATASETS_DIR = Path(os.environ.get("AISBENCH_DATASETS_DIR", SHARED_DATASETS))
+"""GSM8K's folder: ``AISBENCH_DATASETS_DIR``, else ``shared/datasets`` beside the checkout."""
 
 
 def free_port() -> int:

@@ -26,22 +26,20 @@ import concurrent.futures
 import json
 import os
 import statistics
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from pytest_aisbench.config import ModelConfig, validate_model  # noqa: E402
-from pytest_aisbench.engine.accuracy import Engine, by_length  # noqa: E402
-from pytest_aisbench.models import HuggingFacewithChatTemplate  # noqa: E402
+from bench_env import DATASETS_DIR, MODEL_DIR
+
+from pytest_aisbench.config import ModelConfig, validate_model
+from pytest_aisbench.engine.accuracy import Engine, by_length
+from pytest_aisbench.models import HuggingFacewithChatTemplate
 
 DATASET = "gsm8k_gen_4_shot_cot_chat_prompt"
-CACHE = Path(os.environ.get("AISBENCH_CACHE_DIR", Path.home() / ".cache" / "pytest-aisbench"))
 
 
 class Ungrouped(HuggingFacewithChatTemplate):
@@ -69,7 +67,7 @@ class Timed:
 
 def engine_run(config: ModelConfig, backend: Any, samples: int) -> tuple[float, list[Any]]:
     """The engine over the first `samples` questions with `backend` already built."""
-    engine = Engine([config], datasets_dir(), {(config.abbr, DATASET): list(range(samples))})
+    engine = Engine([config], DATASETS_DIR, {(config.abbr, DATASET): list(range(samples))})
     engine._runners[config.abbr]._instance = backend  # built once, before the clock
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
@@ -87,7 +85,7 @@ def direct_batches(backend: Any, samples: int, batch_size: int, max_out: int) ->
     the clock: the same token ids the harness sends (chat template, prompts cut to fit)."""
     from pytest_aisbench.datasets import get_dataset_config
 
-    loaded = by_length(get_dataset_config(DATASET).load(datasets_dir())[:samples])
+    loaded = by_length(get_dataset_config(DATASET).load(DATASETS_DIR)[:samples])
     rows = [backend.encode_prompt(backend.parse_template(s.prompt, mode="gen"), max_out)
             for s in loaded]  # fmt: skip
     return [
@@ -105,11 +103,6 @@ def direct_run(backend: Any, batches: list[Any], max_out: int) -> float:
         backend.model.generate(**batch, do_sample=False, max_new_tokens=max_out,
                                pad_token_id=backend.tokenizer.pad_token_id)  # fmt: skip
     return time.perf_counter() - started
-
-
-def datasets_dir() -> Path:
-    default = REPO.parent / "shared" / "datasets"
-    return Path(os.environ.get("AISBENCH_DATASETS_DIR", default))
 
 
 def config_for(args: argparse.Namespace, cls: type, batch_size: int) -> ModelConfig:
@@ -186,7 +179,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path", default=str(CACHE / "smollm2-hf"))
+    parser.add_argument("--path", default=str(MODEL_DIR))
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--max-out", type=int, default=32)
     parser.add_argument("--dtype", default="auto",

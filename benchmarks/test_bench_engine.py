@@ -9,7 +9,6 @@ Under ``-n 2``, in every load-balancing ``--dist`` mode, each worker keeps its s
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from bench_env import DATASETS_DIR
 
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.engine.accuracy import Engine
@@ -26,11 +26,6 @@ from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running
 DATASET = "gsm8k_gen_4_shot_cot_chat_prompt"
 SAMPLES = 64
 LATENCY_S = 0.2
-DATASETS_DIR = Path(
-    os.environ.get(
-        "AISBENCH_DATASETS_DIR", Path(__file__).resolve().parents[2] / "shared" / "datasets"
-    )
-)
 
 
 @pytest.fixture(scope="module")

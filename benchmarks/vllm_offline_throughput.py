@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_env import MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON
+from bench_env import DATASETS_DIR, MODEL_DIR, VLLM_BOOTSTRAP, VLLM_PYTHON
 
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets.gsm8k import GSM8K_FOLDER, read_problems
@@ -91,9 +91,7 @@ def main() -> None:
     parser.add_argument("--num-prompts", type=int, default=32)
     parser.add_argument("--output-len", type=int, default=64)
     parser.add_argument("--reps", type=int, default=3)
-    shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-    default_dir = Path(os.environ.get("AISBENCH_DATASETS_DIR", shared))
-    parser.add_argument("--datasets-dir", type=Path, default=default_dir)
+    parser.add_argument("--datasets-dir", type=Path, default=DATASETS_DIR)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if Path(sys.executable).resolve() != VLLM_PYTHON.resolve():

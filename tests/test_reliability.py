@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from conftest import (
-    REPO,
+    DATASETS_DIR,
     build_backend,
     generate_once,
     gold_responder,
@@ -237,9 +237,7 @@ def test_an_empty_dataset_is_a_usage_error_naming_the_file(
     datasets = tmp_path / "datasets" / "gsm8k"
     datasets.mkdir(parents=True)
     (datasets / "test.jsonl").write_text("")
-    (datasets / "train.jsonl").write_text(
-        (REPO.parent / "shared" / "datasets" / "gsm8k" / "train.jsonl").read_text()
-    )
+    (datasets / "train.jsonl").write_text((DATASETS_DIR / "gsm8k" / "train.jsonl").read_text())
     result = suite.runpytest(
         *point_at(simulator), f"--aisbench-datasets-dir={datasets.parent}",
         "--aisbench-min-accuracy=0.5",

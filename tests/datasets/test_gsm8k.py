@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from conftest import DATASETS_DIR
 from pytest_aisbench.datasets.base import DatasetConfig
 from pytest_aisbench.datasets.gsm8k import (
     GSM8K_CONFIGS,
@@ -29,16 +29,10 @@ SOLUTION = (
 )
 
 
-def datasets_dir() -> Path:
-    """Where GSM8K lives: AISBENCH_DATASETS_DIR, else the repository's sibling shared/datasets."""
-    default = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
-    return Path(os.environ.get("AISBENCH_DATASETS_DIR") or default)
-
-
 @pytest.fixture(scope="module")
 def data_dir() -> Path:
     """The datasets directory; the data is not shipped with the repository, so skip without it."""
-    path = datasets_dir()
+    path = DATASETS_DIR
     if not (path / "gsm8k" / "test.jsonl").is_file():
         pytest.skip(f"GSM8K not found under {path}; set AISBENCH_DATASETS_DIR")
     return path
@@ -52,7 +46,7 @@ def config(name: str) -> DatasetConfig:
 def write_gsm8k(folder: Path, test_lines: list[str]) -> Path:
     """A datasets dir whose gsm8k/ holds the real train split and the given test lines."""
     (folder / "gsm8k").mkdir(parents=True)
-    (folder / "gsm8k" / "train.jsonl").symlink_to(datasets_dir() / "gsm8k" / "train.jsonl")
+    (folder / "gsm8k" / "train.jsonl").symlink_to(DATASETS_DIR / "gsm8k" / "train.jsonl")
     (folder / "gsm8k" / "test.jsonl").write_text("".join(f"{line}\n" for line in test_lines))
     return folder
 
