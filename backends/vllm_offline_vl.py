@@ -2,8 +2,9 @@
 
 Every prompt of a batch is one vLLM request with its own images. Needs vLLM in the Python that
 runs pytest (on a CPU: ``bash scripts/setup_vllm.sh``, which also installs the plugin there):
-``~/.cache/pytest-aisbench/vllm-venv/bin/python -m pytest suites/accuracy
---aisbench-model vllm_offline_vl --aisbench-set path=/models/SmolLM2-135M-Instruct``.
+``VLLM_CPU_KVCACHE_SPACE=1 ~/.cache/pytest-aisbench/vllm-venv/bin/python -m pytest
+suites/accuracy --aisbench-model vllm_offline_vl --aisbench-set path=/models/SmolLM2-135M-Instruct``
+(on a CPU, without ``VLLM_CPU_KVCACHE_SPACE`` vLLM wants 92 % of the machine's memory free).
 """
 
 from pytest_aisbench.models import VLLMOfflineVLModel

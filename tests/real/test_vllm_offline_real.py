@@ -31,9 +31,11 @@ CPU_ENV = {
 }
 
 
-def run_in_vllm_venv(folder: Path, suite: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`suite`, copied into `folder`, run by the vLLM venv's pytest with `args` (``-s``:
-    vLLM's own log lines stay in the output)."""
+def run_in_vllm_venv(
+    folder: Path, suite: Path, *args: str, unset: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """`suite`, copied into `folder`, run by the vLLM venv's pytest with `args` and without the
+    variables in `unset` (``-s``: vLLM's own log lines stay in the output)."""
     require_setup(VENV / ".ready", "setup_vllm.sh")
     require_setup(SMOLLM2 / ".ready", "setup_vllm.sh")
     probe = subprocess.run([str(PYTHON), "-c", "import pytest_aisbench"], capture_output=True)
@@ -44,7 +46,8 @@ def run_in_vllm_venv(folder: Path, suite: Path, *args: str) -> subprocess.Comple
         pytest.skip(message)
     (folder / suite.name).write_text(suite.read_text())
     env = {**os.environ, **CPU_ENV, "AISBENCH_DATASETS_DIR": str(DATASETS_DIR)}
-    env.pop("PYTEST_ADDOPTS", None)
+    for name in ("PYTEST_ADDOPTS", *unset):
+        env.pop(name, None)
     command = [str(PYTHON), "-m", "pytest", "-s", "-p", "no:cacheprovider", suite.name, *args]
     return subprocess.run(
         command, cwd=folder, env=env, capture_output=True, text=True, timeout=1200
@@ -75,3 +78,23 @@ def test_demo_gsm8k_through_vllm_offline_on_smollm2(tmp_path: Path) -> None:
     log = done.stdout + done.stderr
     assert log.count("Initializing a V1 LLM engine") == 1  # built once for the session
     assert "[shutdown] MPClient: complete" in log  # and shut down by close()
+
+
+def test_an_engine_that_cannot_reserve_cpu_memory_names_the_fix(tmp_path: Path) -> None:
+    """Without VLLM_CPU_KVCACHE_SPACE vLLM's CPU worker reserves gpu_memory_utilization of the
+    memory node; at 0.99 it never fits, and each sample's error says what to set."""
+    report = tmp_path / "report.jsonl"
+    done = run_in_vllm_venv(
+        tmp_path,
+        SUITE,
+        "--aisbench-model=vllm_offline_vl",
+        f"--aisbench-set=path={SMOLLM2}",
+        "--aisbench-set=model_kwargs={'enforce_eager': True, 'gpu_memory_utilization': 0.99}",
+        f"--aisbench-report={report}",
+        unset=("VLLM_CPU_KVCACHE_SPACE",),
+    )
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout[-4000:]
+    records = samples_of(report)
+    assert len(records) == 8 and all(r["outcome"] == "error" for r in records)
+    assert all("set VLLM_CPU_KVCACHE_SPACE=1" in r["error"] for r in records)
+    assert "less than desired CPU memory utilization (0.99" in done.stdout + done.stderr

@@ -90,7 +90,13 @@ class VLLMOfflineVLModel(BaseModel):
 
         options = self.engine_options(model_kwargs or {}, max_seq_len, tokenizer_path)
         options.setdefault("trust_remote_code", trust_remote_code)
-        self.llm: Any = LLM(model=str(Path(path).expanduser()), **options)
+        try:
+            self.llm: Any = LLM(model=str(Path(path).expanduser()), **options)
+        except Exception as exc:
+            hint = cpu_memory_hint(options)
+            if hint:
+                raise RuntimeError(f"{exc} ({hint})") from exc
+            raise
         self.tokenizer: Any = self.llm.get_tokenizer()
         if not self.max_seq_len:
             self.max_seq_len = int(self.llm.llm_engine.model_config.max_model_len)
@@ -213,6 +219,26 @@ class VLLMOfflineVLModel(BaseModel):
             core.shutdown()
         self.llm = None
         gc.collect()
+
+
+def cpu_memory_hint(options: Mapping[str, Any]) -> str:
+    """Why a vLLM engine on a CPU most often fails to start, when that may be the cause here.
+
+    Without ``VLLM_CPU_KVCACHE_SPACE``, vLLM's CPU worker reserves ``gpu_memory_utilization``
+    (0.92 by default) of the whole memory node and refuses to start when less is free, which on a
+    machine running anything else is nearly always. Its message stays in the engine process's log;
+    the run's error names the fix."""
+    if os.environ.get("VLLM_CPU_KVCACHE_SPACE") or "kv_cache_memory_bytes" in options:
+        return ""
+    from vllm.platforms import current_platform
+
+    if not current_platform.is_cpu():
+        return ""
+    return (
+        "on a CPU, vLLM reserves gpu_memory_utilization (0.92 unless model_kwargs sets it) of the "
+        "machine's memory unless VLLM_CPU_KVCACHE_SPACE is set: set VLLM_CPU_KVCACHE_SPACE=1 "
+        "(GiB of KV cache) in the environment"
+    )
 
 
 def _answer(output: Any) -> GeneratedText:
