@@ -31,11 +31,12 @@ CPU_ENV = {
 }
 
 
-def run_in_vllm_venv(
-    folder: Path, suite: Path, *args: str, unset: tuple[str, ...] = ()
-) -> subprocess.CompletedProcess[str]:
-    """`suite`, copied into `folder`, run by the vLLM venv's pytest with `args` and without the
-    variables in `unset` (``-s``: vLLM's own log lines stay in the output)."""
+def run_demo(
+    folder: Path, *sets: str, unset: tuple[str, ...] = ()
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The GSM8K demo suite, copied into `folder`, through ``vllm_offline_vl`` on SmolLM2 by the
+    vLLM venv's pytest, with the ``--aisbench-set`` values `sets` and without the variables in
+    `unset` (``-s``: vLLM's own log lines stay in the output); the run and its report's path."""
     require_setup(VENV / ".ready", "setup_vllm.sh")
     require_setup(SMOLLM2 / ".ready", "setup_vllm.sh")
     probe = subprocess.run([str(PYTHON), "-c", "import pytest_aisbench"], capture_output=True)
@@ -44,27 +45,22 @@ def run_in_vllm_venv(
         if os.environ.get("AISBENCH_REQUIRE_REAL") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    (folder / suite.name).write_text(suite.read_text())
+    (folder / SUITE.name).write_text(SUITE.read_text())
+    report = folder / "report.jsonl"
     env = {**os.environ, **CPU_ENV, "AISBENCH_DATASETS_DIR": str(DATASETS_DIR)}
     for name in ("PYTEST_ADDOPTS", *unset):
         env.pop(name, None)
-    command = [str(PYTHON), "-m", "pytest", "-s", "-p", "no:cacheprovider", suite.name, *args]
-    return subprocess.run(
-        command, cwd=folder, env=env, capture_output=True, text=True, timeout=1200
-    )
+    command = [str(PYTHON), "-m", "pytest", "-s", "-p", "no:cacheprovider", SUITE.name,
+               "--aisbench-model=vllm_offline_vl", f"--aisbench-set=path={SMOLLM2}",
+               *(f"--aisbench-set={value}" for value in sets),
+               f"--aisbench-report={report}"]  # fmt: skip
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
+                          timeout=1200)  # fmt: skip
+    return done, report
 
 
 def test_demo_gsm8k_through_vllm_offline_on_smollm2(tmp_path: Path) -> None:
-    report = tmp_path / "report.jsonl"
-    done = run_in_vllm_venv(
-        tmp_path,
-        SUITE,
-        "--aisbench-model=vllm_offline_vl",
-        f"--aisbench-set=path={SMOLLM2}",
-        "--aisbench-set=max_out_len=256",
-        "--aisbench-set=batch_size=8",
-        f"--aisbench-report={report}",
-    )
+    done, report = run_demo(tmp_path, "max_out_len=256", "batch_size=8")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     records = samples_of(report)
     assert [r["index"] for r in records] == list(range(8))  # every prompt of the batch answered
@@ -83,14 +79,9 @@ def test_demo_gsm8k_through_vllm_offline_on_smollm2(tmp_path: Path) -> None:
 def test_an_engine_that_cannot_reserve_cpu_memory_names_the_fix(tmp_path: Path) -> None:
     """Without VLLM_CPU_KVCACHE_SPACE vLLM's CPU worker reserves gpu_memory_utilization of the
     memory node; at 0.99 it never fits, and each sample's error says what to set."""
-    report = tmp_path / "report.jsonl"
-    done = run_in_vllm_venv(
+    done, report = run_demo(
         tmp_path,
-        SUITE,
-        "--aisbench-model=vllm_offline_vl",
-        f"--aisbench-set=path={SMOLLM2}",
-        "--aisbench-set=model_kwargs={'enforce_eager': True, 'gpu_memory_utilization': 0.99}",
-        f"--aisbench-report={report}",
+        "model_kwargs={'enforce_eager': True, 'gpu_memory_utilization': 0.99}",
         unset=("VLLM_CPU_KVCACHE_SPACE",),
     )
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout[-4000:]
