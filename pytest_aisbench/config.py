@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.errors import ConfigError
+from pytest_aisbench.errors import ConfigError, ModelNameError
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel, service_base_url
 from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.registry import MODELS
@@ -26,6 +26,8 @@ from pytest_aisbench.transport.base import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_T
 
 API_KEY_ENV = "AISBENCH_API_KEY"
 """Read when a backend's ``api_key`` is empty, so keys stay out of files and command lines."""
+MODEL_NAME_KEYS = ("model", "model_name")
+"""The keys naming the served model (Triton's configs say ``model_name``)."""
 
 _NUMBER = (int, float)
 # key -> (allowed types, description of what is allowed); ranges are in `_in_range`
@@ -203,10 +205,12 @@ class ModelConfig:
         """The backend object, built in one place.
 
         Every key is set as an attribute before the class's ``__init__`` runs, so its first
-        line can read any of them; the keys its signature takes are also passed to it. An
-        empty ``model`` (``model_name``) is resolved first, with the class's own
-        `_get_service_model_path`, so ``__init__`` never waits on the network. `transport`
-        replaces the HTTP client (tests hand a mock one here).
+        line can read any of them; the keys its signature takes are also passed to it. For a
+        class that asks for it (`asks_model_name`), an empty ``model`` (``model_name``) is
+        resolved first with its `_get_service_model_path`, so ``__init__`` never waits on the
+        network; any other class keeps ``""`` unless its own ``__init__`` asks. A server that
+        names no model is a `ConfigError` on the ``model`` key. `transport` replaces the HTTP
+        client (tests hand a mock one here).
         """
         params = inspect.signature(self.cls.__init__).parameters
         takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
@@ -226,14 +230,23 @@ class ModelConfig:
             if self.http_client is not None:
                 preset["http_client"] = self.http_client
         vars(instance).update(preset)
-        if isinstance(instance, BaseAPIModel) and instance.asks_model_name:
-            for key in ("model", "model_name"):
+        key = next((k for k in MODEL_NAME_KEYS if k in self.settings), MODEL_NAME_KEYS[0])
+        try:
+            if isinstance(instance, BaseAPIModel) and instance.asks_model_name:
                 if key in self.settings and not self.settings[key]:
                     name = instance._get_service_model_path()
                     setattr(instance, key, name)
                     if key in kwargs:
                         kwargs[key] = name
-        instance.__init__(**kwargs)  # type: ignore[misc]
+            instance.__init__(**kwargs)  # type: ignore[misc]
+        except ModelNameError as exc:
+            raise ConfigError(
+                f'{type(instance).__name__} asks the server for the served model\'s name when it '
+                f'is "", and {exc.request} {exc.reason}; set the name: {key}="NAME" in the file, '
+                f"or --aisbench-set {key}=NAME",
+                source=self.source,
+                key=key,
+            ) from None
         return instance
 
     def __repr__(self) -> str:

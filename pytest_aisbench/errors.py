@@ -7,7 +7,9 @@
     └── BackendError      one sample's request failed; recorded as its `error` outcome
         ├── TransportError    no usable response: connection refused or reset, timeout, cut stream
         ├── ServerError       the server answered an HTTP error status (keeps status and body)
-        └── ResponseError     the server answered 2xx but the body cannot be understood
+        ├── ResponseError     the server answered 2xx but the body cannot be understood
+        ├── ModelNameError    ``model=""`` was asked of a server that did not name its model
+        └── BackendUnavailable  the backend object could not be created: its samples are not sent
 
 Foreign exceptions (httpx, json) become these at one boundary: the transports
 (`pytest_aisbench.transport`).
@@ -67,3 +69,30 @@ class ServerError(BackendError):
 
 class ResponseError(BackendError):
     """The server answered 2xx with a body or event that cannot be parsed."""
+
+
+class ModelNameError(BackendError):
+    """A class asked the server for its served model name (``model=""``) and got none.
+
+    The builder turns it into a `ConfigError` naming the backend file and the key, since the
+    fix is a config value: the served name.
+    """
+
+    def __init__(self, request: str, reason: str) -> None:
+        self.request = request
+        """What was asked: ``GET http://host:port/v1/models``."""
+        self.reason = reason
+        """What came back: ``answered HTTP 404``, ``listed no model: ...``."""
+        super().__init__(f"{request} {reason}")
+
+
+class BackendUnavailable(BackendError):
+    """The backend object could not be created, so none of its samples is sent.
+
+    `config` says whether its config was the cause (a `ConfigError`: the session then ends with
+    exit status 4, as for any bad config).
+    """
+
+    def __init__(self, message: str, config: bool = False) -> None:
+        super().__init__(message)
+        self.config = config

@@ -18,7 +18,7 @@ import pytest
 
 from pytest_aisbench.datasets.base import DatasetConfig
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.records import Outcome, SampleRecord
+from pytest_aisbench.records import NOT_CREATED, Outcome, SampleRecord
 
 # outcome -> (letter, word, markup)
 STATUS = {
@@ -44,6 +44,11 @@ def decide_outcome(
 
 def failure_message(record: SampleRecord, strict: bool) -> str | None:
     """Why this sample's item fails, or None when it passes."""
+    if record.error_kind in NOT_CREATED:  # the same reason for each sample: said once
+        return (
+            f"not sent: backend {record.model!r} could not be created; the reason is printed "
+            "once at the end of the session (and kept in the report's records)"
+        )
     if record.outcome == "error":
         return f"error after {record.attempts} attempt(s): {record.error}"
     if strict and record.outcome != "correct":

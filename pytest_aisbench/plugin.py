@@ -260,6 +260,8 @@ class ControllerHooks:
         forget_gates_in_last_failed(session.config)
         if failed:
             fail_session(session)
+        if self.state.config_failed:  # a backend's config is wrong, as a bad key is
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_report_header(self) -> list[str]:
         lines = []
@@ -278,8 +280,10 @@ class ControllerHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.state.report_failure:
             terminalreporter.write_line(f"aisbench: {self.state.report_failure}", red=True)
-        for reason in self.state.breaker_reasons():
+        for reason in [*self.state.not_created(), *self.state.breaker_reasons()]:
             terminalreporter.write_line(f"aisbench: {reason}", red=True, bold=True)
+        for note in self.state.token_notes():
+            terminalreporter.write_line(f"aisbench: {note}", yellow=True)
         if self.state.gates:
             terminalreporter.write_sep("=", "aisbench accuracy")
             for line in format_table(self.state.gates):

@@ -11,6 +11,10 @@ from typing import Any, Literal
 
 Outcome = Literal["correct", "incorrect", "no_answer", "truncated", "error"]
 OUTCOMES: tuple[Outcome, ...] = ("correct", "incorrect", "no_answer", "truncated", "error")
+ErrorKind = Literal["", "request", "backend", "config"]
+"""What an ``error`` record's failure was (see `SampleRecord.error_kind`)."""
+NOT_CREATED: tuple[ErrorKind, ...] = ("backend", "config")
+"""The kinds whose error is the backend's, the same for each of its samples: said once."""
 PROPERTY_NAME = "aisbench_sample"
 """The ``user_properties`` entry that carries a record."""
 
@@ -47,7 +51,12 @@ class SampleRecord:
     min_accuracy: float | None = None
     """The accuracy gate that applies to this record's (model, dataset), if any."""
     notes: str = ""
-    """How the answer arrived, when worth saying (invalid UTF-8 replaced), else ''."""
+    """How the answer arrived, when worth saying (invalid UTF-8 replaced, tokens not counted),
+    else ''."""
+    error_kind: ErrorKind = ""
+    """'' unless the outcome is ``error``: ``request`` (the request or the local ``generate``
+    failed), ``backend`` (the backend object could not be created, so nothing was sent), or
+    ``config`` (the same, because of its config: the session ends with exit status 4)."""
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -39,6 +39,7 @@ def score(
         extracted=extracted,
         reference=sample.reference,
         error=output.error_info if not output.success else "",
+        error_kind="request" if not output.success else "",
         finish_reason=output.finish_reason,
         input_tokens=output.input_tokens,
         output_tokens=output.output_tokens,

@@ -28,8 +28,9 @@ from pytest_aisbench.gates import AccuracyGate, accuracy_gates
 from pytest_aisbench.managed_server import ManagedServer
 from pytest_aisbench.options import Settings
 from pytest_aisbench.perf.measure import PerfRun
-from pytest_aisbench.records import SampleRecord
+from pytest_aisbench.records import NOT_CREATED, SampleRecord
 from pytest_aisbench.report import JsonlReport, finished_records
+from pytest_aisbench.tokens import NO_TOKEN_COUNT
 
 RESUME_KEY = "aisbench_resume"
 """The ``workerinput`` entry carrying resumed records to xdist workers."""
@@ -263,6 +264,27 @@ class AisbenchSession:
         """Each distinct circuit-breaker message among the records, with its sample count."""
         counts = Counter(r.error for r in self.records if r.error.startswith(CircuitBreaker.PREFIX))
         return [f"{reason} [{n} samples not sent]" for reason, n in counts.items()]
+
+    def not_created(self) -> list[str]:
+        """Each backend that could not be created: its reason once, with its sample count."""
+        counts = Counter(r.error for r in self.records if r.error_kind in NOT_CREATED)
+        return [f"{reason} [{n} samples not sent]" for reason, n in counts.items()]
+
+    def token_notes(self) -> list[str]:
+        """Per backend, why answers lack a tokenizer count: once, with the number of samples."""
+        notes: dict[str, str] = {}
+        counts: Counter[str] = Counter()
+        for record in self.records:
+            at = record.notes.find(NO_TOKEN_COUNT)
+            if at >= 0:
+                notes.setdefault(record.model, record.notes[at:])
+                counts[record.model] += 1
+        return [f"backend {m!r}: {notes[m]} [{n} samples]" for m, n in counts.items()]
+
+    @property
+    def config_failed(self) -> bool:
+        """Whether a backend could not be created because of its config (exit status 4)."""
+        return any(r.error_kind == "config" for r in self.records)
 
     def finish(self) -> list[AccuracyGate]:
         """Evaluate the gates over every record; write them to the report.

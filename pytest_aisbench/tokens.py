@@ -55,6 +55,47 @@ def fill_output_tokens(output: RequestOutput, counter: TokenCounter | None) -> N
         output.token_source = "events"
 
 
+NO_TOKEN_COUNT = "no tokenizer count"
+"""How a note about a failed token count starts (records' ``notes``, said once per backend)."""
+
+
+class OutputTokenCounting:
+    """Output-token counts for one backend's answers that came without the server's usage.
+
+    The tokenizer at `path` is loaded on first need, once. A count is an extra, never the
+    result: a tokenizer that cannot be loaded or that raises leaves ``output_tokens`` to the
+    stream's events or None, and the output's ``notes`` say why (`problem` keeps the reason).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problem = ""
+        """Why the tokenizer could not be loaded, or ''."""
+        self._counter: TokenCounter | None = None
+
+    def fill(self, output: RequestOutput) -> None:
+        """Set ``output_tokens`` and ``token_source`` where they are missing (see
+        `fill_output_tokens`); a failure goes to ``output.notes``."""
+        needed = output.success and output.output_tokens is None
+        if needed and self.path and self._counter is None and not self.problem:
+            try:
+                self._counter = TokenCounter(self.path)
+            except Exception as exc:  # a bad tokenizer.json raises what `tokenizers` raises
+                self.problem = str(exc)
+        try:
+            fill_output_tokens(output, self._counter)
+        except Exception as exc:
+            _note(output, f"{NO_TOKEN_COUNT}: the tokenizer at {self.path} failed: {exc!r:.300}")
+            fill_output_tokens(output, None)
+            return
+        if needed and self.problem:
+            _note(output, f"{NO_TOKEN_COUNT}: {self.problem}")
+
+
+def _note(output: RequestOutput, note: str) -> None:
+    output.notes = f"{output.notes}; {note}" if output.notes else note
+
+
 def load_tokenizer(path: str | Path, key: str) -> Any:
     """A `tokenizers.Tokenizer` from ``tokenizer.json`` or a folder holding it; `key` names the
     setting that gave `path` in the error."""

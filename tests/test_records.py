@@ -47,6 +47,7 @@ RECORD_DICT = {
     "e2el_s": 4.5,
     "min_accuracy": 0.5,
     "notes": "",
+    "error_kind": "",
 }
 
 

@@ -21,8 +21,9 @@ from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
 from pytest_aisbench.datasets.base import Sample
 from pytest_aisbench.engine.loop import EventLoopThread
 from pytest_aisbench.engine.runner import ModelRunner
+from pytest_aisbench.errors import BackendUnavailable
 from pytest_aisbench.models.output import RequestOutput
-from pytest_aisbench.records import SampleRecord
+from pytest_aisbench.records import ErrorKind, SampleRecord
 from pytest_aisbench.scoring import score
 from pytest_aisbench.secret import scrub
 
@@ -110,12 +111,13 @@ class _Batch:
         self.secret = str(runner.config.settings.get("api_key") or "")
 
     def settle(self, sample: Sample, output: RequestOutput) -> None:
-        """Score a finished output; a failure here (token counting) is the sample's error."""
+        """Score a finished output. A token count is an extra (a failure of it is a note); a
+        failure of the scoring itself (a postprocessor that raises) is the sample's error."""
         if self.futures[sample.index].done():
             return
         config = self.runner.config
+        self.runner.token_counting.fill(output)
         try:
-            self.runner.count_tokens(output)
             record = score(config.abbr, self.dataset, sample, output, None,
                            config.pred_postprocessor)  # fmt: skip
         except Exception as exc:
@@ -123,11 +125,17 @@ class _Batch:
             return
         self._finish(sample, record)
 
-    def settle_error(self, sample: Sample, message: str) -> None:
+    def settle_error(self, sample: Sample, message: str, kind: ErrorKind = "request") -> None:
         """Give a sample that has no record yet an ``error`` one."""
         if not self.futures[sample.index].done():
             output = RequestOutput(success=False, error_info=message, input=sample.prompt)
-            self._finish(sample, score(self.runner.config.abbr, self.dataset, sample, output, None))
+            record = score(self.runner.config.abbr, self.dataset, sample, output, None)
+            self._finish(sample, dataclasses.replace(record, error_kind=kind))
+
+    def settle_unavailable(self, samples: list[Sample], exc: BackendUnavailable) -> None:
+        """The backend could not be created: each sample gets its reason, nothing is sent."""
+        for sample in samples:
+            self.settle_error(sample, str(exc), "config" if exc.config else "backend")
 
     def _finish(self, sample: Sample, record: SampleRecord) -> None:
         if record.error and self.secret:
@@ -141,6 +149,8 @@ class _Batch:
         try:
             output = await self.runner.request(sample.prompt, self.max_out_len, sample.index)
             self.settle(sample, output)
+        except BackendUnavailable as exc:
+            self.settle_unavailable([sample], exc)
         except asyncio.CancelledError:
             self.settle_error(sample, "cancelled: the session ended before the request finished")
             raise
@@ -152,6 +162,9 @@ class _Batch:
         try:
             prompts = [s.prompt for s in chunk]
             outputs = await self.runner.generate_local(prompts, self.max_out_len)
+        except BackendUnavailable as exc:
+            self.settle_unavailable(chunk, exc)
+            return
         except asyncio.CancelledError:
             for sample in chunk:
                 self.settle_error(sample, "cancelled: the session ended before generation finished")

@@ -14,10 +14,11 @@ from typing import Any
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine.pacing import Pacer, sleep_until
 from pytest_aisbench.engine.send import send_one
+from pytest_aisbench.errors import BackendUnavailable, ConfigError
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.output import GeneratedText, RequestOutput
-from pytest_aisbench.tokens import TokenCounter, fill_output_tokens
+from pytest_aisbench.tokens import OutputTokenCounting
 
 
 class CircuitBreaker:
@@ -53,10 +54,10 @@ class ModelRunner:
         self.breaker = CircuitBreaker(max_consecutive_errors)
         self._semaphore: asyncio.Semaphore | None = None
         self._instance: BaseModel | None = None
-        self._build_error: str = ""
+        self._build_error: BackendUnavailable | None = None
         self._build_lock: asyncio.Lock | None = None
         self._local_lock: asyncio.Lock | None = None
-        self._token_counter: TokenCounter | None = None
+        self.token_counting = OutputTokenCounting(str(config.settings.get("path") or ""))
 
     @property
     def semaphore(self) -> asyncio.Semaphore:
@@ -69,13 +70,17 @@ class ModelRunner:
         if self._build_lock is None:
             self._build_lock = asyncio.Lock()
         async with self._build_lock:
-            if self._instance is None and not self._build_error:
+            if self._instance is None and self._build_error is None:
                 try:
                     self._instance = await asyncio.to_thread(self.config.build)
-                except Exception as exc:
-                    self._build_error = f"cannot create backend {self.config.abbr!r}: {exc}"
+                except Exception as exc:  # any failure of a user's __init__ stops this backend
+                    self._build_error = BackendUnavailable(
+                        f"cannot create backend {self.config.abbr!r}: {exc}",
+                        config=isinstance(exc, ConfigError),
+                    )
             if self._instance is None:
-                raise BackendUnavailable(self._build_error)
+                assert self._build_error is not None
+                raise self._build_error
             if isinstance(self._instance, BaseAPIModel):
                 self._instance.max_connections = self.config.batch_size
             return self._instance
@@ -84,13 +89,6 @@ class ModelRunner:
     def max_out_len(self) -> int | None:
         value = self.config.settings.get("max_out_len")
         return int(value) if value is not None else None
-
-    def count_tokens(self, output: RequestOutput) -> None:
-        """Fill ``output_tokens`` when the server sent no usage (see `fill_output_tokens`)."""
-        path = str(self.config.settings.get("path") or "")
-        if path and self._token_counter is None and output.output_tokens is None:
-            self._token_counter = TokenCounter(path)
-        fill_output_tokens(output, self._token_counter)
 
     async def request(self, prompt: Any, max_out_len: int, data_id: int = -1) -> RequestOutput:
         """One service request: wait for its slot, then for room under ``batch_size``."""
@@ -146,10 +144,6 @@ class ModelRunner:
         elif self._instance is not None:
             instance, self._instance = self._instance, None
             await asyncio.to_thread(instance.close)
-
-
-class BackendUnavailable(Exception):
-    """The backend object could not be created; every sample sent to it becomes an error."""
 
 
 def _local_output(prompt: Any, text: Any, sent: int, arrived: int, name: str) -> RequestOutput:

@@ -29,7 +29,7 @@ from pytest_aisbench.perf.workloads import (
     sharegpt_prompts,
     synthetic_prompts,
 )
-from pytest_aisbench.tokens import TokenCounter, fill_output_tokens
+from pytest_aisbench.tokens import NO_TOKEN_COUNT, OutputTokenCounting
 from pytest_aisbench.utils.prompt import PromptType
 
 WORKLOADS = ("gsm8k", "synthetic", "sharegpt")
@@ -152,15 +152,17 @@ def run(
         backend.generation_kwargs = {**backend.generation_kwargs, "ignore_eos": True}
     limit = max_out_len or int(model.settings.get("max_out_len", 512))
     load = run_coroutine(_run_and_close(backend, prompts, profile, limit, on_progress))
-    uncounted = any(o.success and o.output_tokens is None for o in load.outputs)
-    counter = TokenCounter(path) if path and uncounted else None
+    counting = OutputTokenCounting(path or "")
     for output in load.outputs:
-        fill_output_tokens(output, counter)
+        counting.fill(output)
     timings = [RequestTiming.from_output(output) for output in load.outputs]
     result = summarize(timings, goodput_ms or {})
+    summary = result.as_dict()
+    if counting.problem:  # the table says which figures lack counts, and why
+        summary["token_note"] = f"{NO_TOKEN_COUNT}: {counting.problem}"
     return PerfRun(
         name=name,
-        summary=result.as_dict(),
+        summary=summary,
         profile={key: _jsonable(value) for key, value in vars(profile).items()},
         schedule_s=tuple(load.schedule),
         verdicts=tuple(evaluate_slos(slos, result)),

@@ -52,6 +52,13 @@ def format_perf_table(name: str, summary: Mapping[str, Any]) -> list[str]:
     if sources:
         listed = ", ".join(f"{k} {v}" for k, v in sorted(sources.items()))
         lines.append(_row("Token counts from:", listed))
+    if sources.get("unknown"):  # like TPOT's n/a: say which figures lack these requests
+        lines.append(
+            f"Not in token totals, throughputs, TPOT: {sources['unknown']} requests "
+            "without a token count"
+        )
+    if summary.get("token_note"):
+        lines.append(f"  ({summary['token_note']})")
     for metric in LATENCY_METRICS:
         title, short = _TITLES[metric]
         lines.append(f"{title:-^50}")

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from scripted_backend import Scripted, answer, scripted, scripted_config
 
-from pytest_aisbench.engine.runner import BackendUnavailable, CircuitBreaker, ModelRunner
+from pytest_aisbench.engine.runner import CircuitBreaker, ModelRunner
+from pytest_aisbench.errors import BackendUnavailable
 from pytest_aisbench.models.output import RequestOutput
+from pytest_aisbench.tokens import NO_TOKEN_COUNT, OutputTokenCounting
 
 # -- CircuitBreaker -----------------------------------------------------------------------------
 
@@ -169,20 +171,16 @@ def streamed(content: str = "The answer is 4.", reasoning: str = "") -> RequestO
     )
 
 
-def runner_for(path: str) -> ModelRunner:
-    return ModelRunner(scripted_config(Scripted, path=path))
-
-
 def test_without_a_tokenizer_the_stream_events_are_counted() -> None:
     output = streamed()
-    runner_for("").count_tokens(output)
+    OutputTokenCounting("").fill(output)
     assert (output.output_tokens, output.token_source) == (4, "events")
 
 
 def test_with_a_tokenizer_its_count_is_used(tmp_path: Path) -> None:
     save_word_tokenizer(tmp_path)
     output = streamed()
-    runner_for(str(tmp_path)).count_tokens(output)
+    OutputTokenCounting(str(tmp_path)).fill(output)
     # "The", "answer", "is", "4", "." : the tokenizer's count, not the 4 events
     assert (output.output_tokens, output.token_source) == (5, "tokenizer")
 
@@ -191,14 +189,14 @@ def test_the_tokenizer_counts_reasoning_tokens_too(tmp_path: Path) -> None:
     """Reasoning tokens are generated tokens: the server's usage and the events count them."""
     save_word_tokenizer(tmp_path)
     output = streamed(reasoning="Let me think.")
-    runner_for(str(tmp_path)).count_tokens(output)
+    OutputTokenCounting(str(tmp_path)).fill(output)
     # "Let", "me", "think", "." then "The", "answer", "is", "4", "."
     assert (output.output_tokens, output.token_source) == (4 + 5, "tokenizer")
 
 
 def test_one_body_without_usage_has_nothing_to_count_without_a_tokenizer() -> None:
     output = RequestOutput(success=True, content=" 4", event_times_ns=[1], content_times_ns=[1])
-    runner_for("").count_tokens(output)
+    OutputTokenCounting("").fill(output)
     assert (output.output_tokens, output.token_source) == (None, "")
 
 
@@ -206,12 +204,36 @@ def test_the_servers_usage_is_kept_even_with_a_tokenizer(tmp_path: Path) -> None
     save_word_tokenizer(tmp_path)
     output = streamed()
     output.output_tokens, output.token_source = 4, "usage"
-    runner_for(str(tmp_path)).count_tokens(output)
+    OutputTokenCounting(str(tmp_path)).fill(output)
     assert (output.output_tokens, output.token_source) == (4, "usage")
 
 
 def test_a_failed_request_is_not_counted() -> None:
     output = streamed()
     output.success = False
-    runner_for("").count_tokens(output)
+    OutputTokenCounting("").fill(output)
     assert (output.output_tokens, output.token_source) == (None, "")
+
+
+def test_without_a_tokenizer_at_path_the_answer_stays_and_the_note_says_why(
+    tmp_path: Path,
+) -> None:
+    """A weights folder without tokenizer.json: no count, a note naming the file; loaded once."""
+    (tmp_path / "config.json").write_text("{}")
+    counting = OutputTokenCounting(str(tmp_path))
+    outputs = [RequestOutput(success=True, content=" 4", event_times_ns=[1], content_times_ns=[1])
+               for _ in range(2)]  # fmt: skip
+    for output in outputs:
+        counting.fill(output)
+    assert [(o.content, o.output_tokens, o.token_source) for o in outputs] == [(" 4", None, "")] * 2
+    assert all(o.notes.startswith(NO_TOKEN_COUNT) for o in outputs)
+    assert f"no tokenizer.json at {tmp_path / 'tokenizer.json'}" in outputs[0].notes
+    assert "no tokenizer.json" in counting.problem
+
+
+def test_a_tokenizer_that_raises_leaves_the_event_count_and_a_note(tmp_path: Path) -> None:
+    (tmp_path / "tokenizer.json").write_text("not json")
+    output = streamed()
+    OutputTokenCounting(str(tmp_path)).fill(output)
+    assert (output.output_tokens, output.token_source) == (4, "events")
+    assert output.notes.startswith(NO_TOKEN_COUNT)

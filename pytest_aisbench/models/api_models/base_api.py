@@ -15,7 +15,7 @@ import time
 from typing import Any
 from urllib.parse import urljoin
 
-from pytest_aisbench.errors import BackendError, ResponseError, TransportError
+from pytest_aisbench.errors import BackendError, ModelNameError, ResponseError, TransportError
 from pytest_aisbench.models.local_models.base import BaseModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.models.template import APITemplateParser, LMTemplateParser
@@ -66,9 +66,11 @@ class BaseAPIModel(BaseModel):
     """Whether a stream must end with ``[DONE]`` or an event setting ``finish_reason``. False:
     a stream whose body ended cleanly at the HTTP level is complete (a cut body is a transport
     error either way). The built-in protocols that have an end marker set True."""
-    asks_model_name: bool = True
-    """Whether an empty ``model`` (or ``model_name``) key is resolved before ``__init__`` with
-    `_get_service_model_path`, as AISBench's ``model=""`` means."""
+    asks_model_name: bool = False
+    """Whether an empty ``model`` (or ``model_name``) is resolved before ``__init__`` with
+    `_get_service_model_path`. False, as in AISBench: ``model=""`` stays empty and nothing is
+    asked unless the class asks (this attribute, or its own call of
+    `_get_service_model_path`), since a server with a protocol of its own lists no models."""
     supports_ignore_eos: bool = False
     """Whether the server honours ``ignore_eos`` in ``generation_kwargs`` (a vLLM sampling
     parameter): perf runs of synthetic prompts then ask for outputs of the exact length."""
@@ -165,20 +167,25 @@ class BaseAPIModel(BaseModel):
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
     def _get_service_model_path(self) -> str:
-        """The served model name: ``data[0].id`` of ``GET /v1/models``."""
+        """The served model name: ``data[0].id`` of ``GET /v1/models`` (OpenAI's listing)."""
         url, listing = self._ask_service("GET", "v1/models")
         try:
             return str(listing["data"][0]["id"])
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ResponseError(f"GET {url} listed no model: {str(listing)[:200]!r}") from exc
+        except (KeyError, IndexError, TypeError):
+            raise ModelNameError(f"GET {url}", f"listed no model: {str(listing)[:200]!r}") from None
 
     def _ask_service(self, method: str, endpoint: str) -> tuple[str, Any]:
         """One blocking request for the service's metadata: its URL and decoded JSON answer.
 
-        Runs before the backend is built, in a worker thread, never on the event loop.
+        Runs while the backend is built, in a worker thread, never on the event loop. A failure
+        is a `ModelNameError`, which the builder reports as the config's ``model`` key.
         """
         url = urljoin(self.base_url, endpoint)
-        return url, fetch_json(method, url, self._auth_headers(), self.tls_verify)
+        try:
+            return url, fetch_json(method, url, self._auth_headers(), self.tls_verify)
+        except BackendError as exc:
+            reason = str(exc).removeprefix(f"{method} {url} ")
+            raise ModelNameError(f"{method} {url}", reason) from exc
 
     async def generate(  # type: ignore[override]  # AISBench's API model signature
         self, input: PromptType, max_out_len: int, output: RequestOutput, **args: Any

@@ -34,7 +34,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from pytest_aisbench.errors import ResponseError
+from pytest_aisbench.errors import ModelNameError, ResponseError
 from pytest_aisbench.models.api_models.base_api import BuiltinAPIModel
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.registry import MODELS
@@ -68,7 +68,7 @@ class TritonCustomAPI(BuiltinAPIModel):
             if isinstance(entry, dict) and entry.get("state") == "READY" and entry.get("name")
         ]
         if not ready:
-            raise ResponseError(f"POST {url} listed no READY model: {str(models)[:200]!r}")
+            raise ModelNameError(f"POST {url}", f"listed no READY model: {str(models)[:200]!r}")
         return str(ready[0])
 
     async def get_request_body(
