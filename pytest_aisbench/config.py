@@ -241,7 +241,7 @@ class ModelConfig:
             instance.__init__(**kwargs)  # type: ignore[misc]
         except ModelNameError as exc:
             raise ConfigError(
-                f'{type(instance).__name__} asks the server for the served model\'s name when it '
+                f"{type(instance).__name__} asks the server for the served model's name when it "
                 f'is "", and {exc.request} {exc.reason}; set the name: {key}="NAME" in the file, '
                 f"or --aisbench-set {key}=NAME",
                 source=self.source,

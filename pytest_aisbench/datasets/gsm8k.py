@@ -21,6 +21,9 @@ not in the searchable index):
   ``The answer is N`` plus a newline, exactly as that config's BOT turns read. Its string form is
   the turns joined by newlines, which is what OpenCompass sends for that config to a model
   without a meta template (and the form of AISBench's string templates).
+- ``gsm8k_gen_0_shot_cot_chat_prompt`` (and its 8-question demo): AISBench's one instruction
+  turn, no examples (abbrs ``gsm8k_0_shot``/``demo_gsm8k_0_shot``); about 100 tokens a prompt
+  instead of 1,500, so small models on a CPU answer in seconds.
 """
 
 from __future__ import annotations
@@ -40,6 +43,13 @@ SHOT_LINES = (7365, 1709, 670, 6725)
 """1-based lines of train.jsonl holding the four worked examples, in prompt order."""
 DEMO_SIZE = 8
 QUESTION_TEMPLATE = "Question: {question}\nLet's think step by step\nAnswer:"
+ZERO_SHOT_TEMPLATE = (
+    "Answer the following question.The last line of the response should follow this format: "
+    '"answer:$ANSWER" (without quotes), where ANSWER is a number. Let\'s think step by step.'
+    "\n\nQuestion: {question}"
+)
+"""AISBench's ``gsm8k_gen_0_shot_cot_chat_prompt`` turn, as it reads there (its missing space
+after the first period included): a short prompt, for quick runs of small models."""
 FINAL_MARK = "#### "
 HOW_TO_GET = (
     "GSM8K is published by OpenAI at https://github.com/openai/grade-school-math "
@@ -131,26 +141,35 @@ def few_shot_turns(train_path: Path) -> tuple[tuple[str, str], ...]:
     )
 
 
-def build_prompt(question: str, shots: tuple[tuple[str, str], ...], chat: bool) -> PromptType:
-    """The 4-shot prompt for one question: chat turns, or the same turns joined as one string."""
+def build_prompt(
+    question: str,
+    shots: tuple[tuple[str, str], ...],
+    chat: bool,
+    template: str = QUESTION_TEMPLATE,
+) -> PromptType:
+    """The prompt for one question: the worked examples, then the question in `template`; chat
+    turns, or the same turns joined as one string."""
     prompt = PromptList()
     for human, bot in shots:
         prompt.append({"role": "HUMAN", "prompt": human})
         prompt.append({"role": "BOT", "prompt": bot})
-    prompt.append({"role": "HUMAN", "prompt": QUESTION_TEMPLATE.format(question=question)})
+    prompt.append({"role": "HUMAN", "prompt": template.format(question=question)})
     return prompt if chat else prompt.to_text()
 
 
-def load_samples(datasets_dir: Path, *, abbr: str, chat: bool, limit: int | None) -> list[Sample]:
+def load_samples(
+    datasets_dir: Path, *, abbr: str, chat: bool, limit: int | None, few_shot: bool = True
+) -> list[Sample]:
     """The first `limit` (all when None) GSM8K test questions as samples of dataset `abbr`."""
     folder = Path(datasets_dir) / GSM8K_FOLDER
-    shots = few_shot_turns(folder / "train.jsonl")
+    shots = few_shot_turns(folder / "train.jsonl") if few_shot else ()
+    template = QUESTION_TEMPLATE if few_shot else ZERO_SHOT_TEMPLATE
     problems = read_problems(folder / "test.jsonl")[:limit]
     return [
         Sample(
             dataset=abbr,
             index=index,
-            prompt=build_prompt(problem.question, shots, chat),
+            prompt=build_prompt(problem.question, shots, chat, template),
             reference=reference_answer(problem.solution),
         )
         for index, problem in enumerate(problems)
@@ -174,13 +193,15 @@ def answers_match(pred: str, ref: str) -> bool:
         return pred == ref
 
 
-def _config(name: str, abbr: str, *, chat: bool, limit: int | None) -> DatasetConfig:
-    """One named config; the four differ only in prompt style and how many questions they take."""
+def _config(
+    name: str, abbr: str, *, chat: bool, limit: int | None, few_shot: bool = True
+) -> DatasetConfig:
+    """One named config; they differ only in prompt style, shots and how many questions."""
     return DatasetConfig(
         name=name,
         abbr=abbr,
         path=GSM8K_FOLDER,
-        load=functools.partial(load_samples, abbr=abbr, chat=chat, limit=limit),
+        load=functools.partial(load_samples, abbr=abbr, chat=chat, limit=limit, few_shot=few_shot),
         extract=extract_answer,
         compare=answers_match,
     )
@@ -191,7 +212,11 @@ GSM8K_CONFIGS: tuple[DatasetConfig, ...] = (
     _config("gsm8k_gen_4_shot_cot_chat_prompt", "gsm8k", chat=True, limit=None),
     _config("demo_gsm8k_gen_4_shot_cot_str", "demo_gsm8k_str", chat=False, limit=DEMO_SIZE),
     _config("gsm8k_gen_4_shot_cot_str", "gsm8k_str", chat=False, limit=None),
-)
+    _config("demo_gsm8k_gen_0_shot_cot_chat_prompt", "demo_gsm8k_0_shot", chat=True,
+            limit=DEMO_SIZE, few_shot=False),
+    _config("gsm8k_gen_0_shot_cot_chat_prompt", "gsm8k_0_shot", chat=True, limit=None,
+            few_shot=False),
+)  # fmt: skip
 
 
 def gold_reply(prompt_text: str, datasets_dir: Path) -> str | None:

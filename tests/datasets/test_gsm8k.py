@@ -153,7 +153,21 @@ def test_config_names_and_abbrs() -> None:
         ("gsm8k_gen_4_shot_cot_chat_prompt", "gsm8k", "gsm8k", None),
         ("demo_gsm8k_gen_4_shot_cot_str", "demo_gsm8k_str", "gsm8k", None),
         ("gsm8k_gen_4_shot_cot_str", "gsm8k_str", "gsm8k", None),
+        ("demo_gsm8k_gen_0_shot_cot_chat_prompt", "demo_gsm8k_0_shot", "gsm8k", None),
+        ("gsm8k_gen_0_shot_cot_chat_prompt", "gsm8k_0_shot", "gsm8k", None),
     ]
+
+
+def test_the_zero_shot_demo_is_one_instruction_turn_per_question(data_dir: Path) -> None:
+    samples = config("demo_gsm8k_gen_0_shot_cot_chat_prompt").load(data_dir)
+    four_shot = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)
+    assert [s.reference for s in samples] == [s.reference for s in four_shot]
+    turns = list(samples[0].prompt)
+    assert [t["role"] for t in turns] == ["HUMAN"]
+    assert turns[0]["prompt"].startswith("Answer the following question.The last line")
+    assert turns[0]["prompt"].endswith(
+        f"Question: {read_problems(data_dir / 'gsm8k' / 'test.jsonl')[0].question}"
+    )
 
 
 def test_demo_chat_config_loads_first_eight(data_dir: Path) -> None:
