@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 
 import httpx
 import pytest
+from one_protocol_server import TGI_LIKE, OneProtocolServer, one_protocol_server
 
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets.gsm8k import gold_reply
@@ -111,6 +112,20 @@ def sim(shared_sim: RunningSimulator) -> RunningSimulator:
     shared_sim.stats.requests = 0
     shared_sim.stats.authorizations.clear()
     return shared_sim
+
+
+@pytest.fixture(scope="module")
+def shared_one_protocol() -> Iterator[OneProtocolServer]:
+    """One one-protocol server per module (a thread; tests change what it serves)."""
+    with one_protocol_server() as server:
+        yield server
+
+
+@pytest.fixture
+def one_protocol(shared_one_protocol: OneProtocolServer) -> OneProtocolServer:
+    """The module's one-protocol server: `TGI_LIKE` routes only, GSM8K answered with its
+    reference solutions, fresh counts. A user's own server, which has no ``/v1/models``."""
+    return shared_one_protocol.serve(TGI_LIKE, responder=gold_responder)
 
 
 async def generate_once(model: BaseAPIModel, prompt: Any, max_out_len: int) -> RequestOutput:

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import pytest
+from one_protocol_server import COMPLETIONS_ONLY, OneProtocolServer
 
 from conftest import gold_responder, samples_of
 from pytest_aisbench.simulator import RunningSimulator
@@ -95,11 +96,13 @@ models = [
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_backend_written_by_the_aisbench_recipe_runs_from_its_own_file(
-    suite: pytest.Pytester, simulator: RunningSimulator, stream: bool
+    suite: pytest.Pytester, one_protocol: OneProtocolServer, stream: bool
 ) -> None:
-    simulator.config.responder = gold_responder
+    """Against a completions-only server, as the example's own ``v1/completions`` needs: it
+    lists no models, so nothing but the example's requests may be sent."""
+    one_protocol.serve(COMPLETIONS_ONLY, responder=gold_responder)
     folder = suite.mkdir("my_backends")
-    recipe = AISBENCH_RECIPE.replace("STREAM", str(stream)).replace("PORT", str(simulator.port))
+    recipe = AISBENCH_RECIPE.replace("STREAM", str(stream)).replace("PORT", str(one_protocol.port))
     (folder / "my_custom_api.py").write_text(recipe)
     report = suite.path / "report.jsonl"
     result = suite.runpytest(
@@ -113,6 +116,8 @@ def test_a_backend_written_by_the_aisbench_recipe_runs_from_its_own_file(
     assert [(r["model"], r["dataset"], r["outcome"]) for r in records] == [
         ("my_custom_api", "demo_gsm8k_str", "correct")
     ] * 8
+    assert one_protocol.requests == {"/v1/completions": 8}
+    assert [(b["model"], b["stream"]) for b in one_protocol.bodies] == [("sim-model", stream)] * 8
 
 
 def test_api_key_is_sent_but_never_shown(
