@@ -232,12 +232,16 @@ class ModelConfig:
         vars(instance).update(preset)
         key = next((k for k in MODEL_NAME_KEYS if k in self.settings), MODEL_NAME_KEYS[0])
         try:
-            if isinstance(instance, BaseAPIModel) and instance.asks_model_name:
-                if key in self.settings and not self.settings[key]:
-                    name = instance._get_service_model_path()
-                    setattr(instance, key, name)
-                    if key in kwargs:
-                        kwargs[key] = name
+            if (
+                isinstance(instance, BaseAPIModel)
+                and instance.asks_model_name
+                and key in self.settings
+                and not self.settings[key]
+            ):
+                name = instance._get_service_model_path()
+                setattr(instance, key, name)
+                if key in kwargs:
+                    kwargs[key] = name
             instance.__init__(**kwargs)  # type: ignore[misc]
         except ModelNameError as exc:
             raise ConfigError(

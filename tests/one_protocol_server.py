@@ -70,7 +70,9 @@ def tgi_generate_stream(server: OneProtocolServer, body: Any) -> Answer:
     """``POST /generate_stream``: one ``{"token": {"text", "special"}}`` event per word, then,
     when the answer ended by itself, the special end-of-sequence token (not text)."""
     pieces, ended = server.generate(_field(body, "inputs", str), _tgi_limit(body))
-    events = [{"token": {"text": p, "special": False}, "generated_text": None} for p in pieces]
+    events: list[dict[str, Any]] = [
+        {"token": {"text": p, "special": False}, "generated_text": None} for p in pieces
+    ]
     if ended:
         events.append({"token": {"text": "</s>", "special": True}, "generated_text": None})
     events[-1]["generated_text"] = "".join(pieces)

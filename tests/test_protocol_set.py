@@ -228,7 +228,7 @@ async def run(
         await model.generate(prompt, max_out_len, output)
     finally:
         await model.aclose()
-    ModelRunner(config).count_tokens(output)
+    ModelRunner(config).token_counting.fill(output)
     assert output.success, output.error_info
     return output
 
