@@ -362,6 +362,23 @@ def test_format_perf_table() -> None:
     assert all(len(line) == 50 for line in lines if line[:3] in ("===", "---"))
 
 
+def test_the_table_says_which_figures_lack_requests_without_a_token_count() -> None:
+    """A request whose tokens could not be counted (no tokenizer, a server without usage) still
+    counts for latency; the table says the token figures leave it out, and why."""
+    uncounted = timing(
+        scheduled=0, send=0, content=(10, 30), finish=30, out=None, inp=None, source=""
+    )
+    summary = summarize([A, uncounted]).as_dict()
+    summary["token_note"] = "no tokenizer count: key 'path': no tokenizer.json at /w"
+    lines = format_perf_table("custom", summary)
+    assert "Token counts from:                       unknown 1, usage 1" in lines
+    assert "Not in token totals, throughputs, TPOT: 1 requests without a token count" in lines
+    assert "  (no tokenizer count: key 'path': no tokenizer.json at /w)" in lines
+    assert "Total generated tokens:                  4" in lines  # A's only
+    assert not any("without a token count" in line for line in format_perf_table(
+        "counted", summarize([A]).as_dict()))  # fmt: skip
+
+
 def test_format_perf_table_without_samples_or_goodput() -> None:
     lines = format_perf_table("empty", summarize([]).as_dict())
     assert not any(line.startswith("Request goodput") for line in lines)
