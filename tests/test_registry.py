@@ -20,7 +20,7 @@ def test_built_in_classes_and_aisbench_aliases_are_registered() -> None:
 
 
 def test_register_module_forms_and_force() -> None:
-    registry = Registry("backend", "no.such.group")
+    registry = Registry("backend class", "no.such.group", "MODELS")
 
     @registry.register_module()
     class A(BaseModel):
@@ -37,7 +37,7 @@ def test_register_module_forms_and_force() -> None:
 
 
 def test_two_classes_under_one_name_are_an_error_only_when_asked_for() -> None:
-    registry = Registry("backend", "no.such.group")
+    registry = Registry("backend class", "no.such.group", "MODELS")
     first = type("Same", (BaseModel,), {"__module__": "one"})
     second = type("Same", (BaseModel,), {"__module__": "two"})
     registry.register_module(module=first)
@@ -58,7 +58,7 @@ def test_a_broken_entry_point_says_which(monkeypatch: pytest.MonkeyPatch) -> Non
         def load(self) -> Any:
             raise ImportError("No module named 'bad_pkg'")
 
-    registry = Registry("backend", "pytest_aisbench.models")
+    registry = Registry("backend class", "pytest_aisbench.models", "MODELS")
     monkeypatch.setattr("pytest_aisbench.registry.entry_points", lambda group: [Broken()])
     with pytest.raises(ConfigError, match=r"entry point Bad = 'bad_pkg:Bad' .* failed to load"):
         registry.get("Bad")
