@@ -15,6 +15,8 @@ from pytest_aisbench.perf.metrics import GOODPUT_KEYS
 from pytest_aisbench.perf.slo import Slo, parse_slos
 
 DATASETS_DIR_ENV = "AISBENCH_DATASETS_DIR"
+AISBENCH_CACHE_ENV = "AIS_BENCH_DATASETS_CACHE"
+"""AISBench's own variable for the datasets folder, read after ours."""
 
 
 def _fraction(text: str) -> float:
@@ -93,8 +95,8 @@ def _selection_options(group: pytest.OptionGroup) -> None:
     group.addoption(
         "--aisbench-datasets-dir",
         metavar="DIR",
-        help=f"folder holding the dataset files (or ini aisbench_datasets_dir, "
-        f"or ${DATASETS_DIR_ENV})",
+        help=f"folder holding the dataset files (else ${DATASETS_DIR_ENV}, AISBench's "
+        f"${AISBENCH_CACHE_ENV}, or ini aisbench_datasets_dir)",
     )
 
 
@@ -169,7 +171,8 @@ def _ini_options(parser: pytest.Parser) -> None:
     parser.addini(
         "aisbench_datasets_dir",
         default="",
-        help=f"folder holding the dataset files (overridden by the option and ${DATASETS_DIR_ENV})",
+        help="folder holding the dataset files (overridden by the option, "
+        f"${DATASETS_DIR_ENV} and ${AISBENCH_CACHE_ENV})",
     )
     parser.addini(
         "aisbench_min_accuracy",
@@ -211,6 +214,7 @@ class Settings:
         datasets_dir = (
             option.aisbench_datasets_dir
             or os.environ.get(DATASETS_DIR_ENV)
+            or os.environ.get(AISBENCH_CACHE_ENV)
             or str(config.getini("aisbench_datasets_dir") or "")
             or "datasets"
         )

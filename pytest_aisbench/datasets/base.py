@@ -1,10 +1,12 @@
-"""What every dataset provides: its samples, and how an answer is extracted and compared."""
+"""What every dataset provides: its samples, and how an answer is extracted and compared; and
+`BaseDataset`, AISBench's base of the classes that read a dataset family's files."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pytest_aisbench.utils.prompt import PromptType
 
@@ -43,3 +45,26 @@ class DatasetConfig:
     """Output token limit for this dataset; None keeps the backend's ``max_out_len``."""
     min_accuracy: float | None = None
     """Default accuracy gate for this dataset; None means no gate unless one is given."""
+
+
+Row = dict[str, Any]
+"""One row of a dataset: column name -> value."""
+Splits = dict[str, list[Row]]
+"""A dataset's rows per split name (``train``, ``test``, ``dev``, ``validation``, ...)."""
+
+
+class BaseDataset:
+    """A dataset family's loader (AISBench's ``BaseDataset``): subclass it, implement `load`,
+    register it with ``@LOAD_DATASET.register_module()``.
+
+    `load` gets the dataset config's ``path`` already resolved to an absolute path under the
+    datasets folder, and the config's other keys (``name``, ``file_name``, ...). It returns the
+    rows of one split, or every split by name. A file that is missing or a row that is
+    malformed raises `DatasetError` naming the file and the line (`pytest_aisbench.datasets
+    .files` reads JSONL, JSON, CSV and TSV that way).
+    """
+
+    @staticmethod
+    def load(path: str, **kwargs: Any) -> list[Row] | Splits:
+        """The dataset's rows, as one list (train and test alike) or per split."""
+        raise NotImplementedError("a dataset class must implement load(path, **kwargs)")

@@ -1,0 +1,105 @@
+"""Reading a dataset's files: JSONL, JSON, CSV and TSV rows, with errors that name the file,
+the line and the column, and the hint to the datasets folder when a file is missing.
+
+Every dataset class reads through these, so a bad download or edit reads the same way for each
+family: ``<file>, line 7: not valid JSON (...)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pytest_aisbench.datasets.base import Row
+from pytest_aisbench.errors import DatasetError
+
+WHERE = (
+    "datasets are read from the folder given by --aisbench-datasets-dir, $AISBENCH_DATASETS_DIR, "
+    "$AIS_BENCH_DATASETS_CACHE or the ini option aisbench_datasets_dir"
+)
+
+
+def missing(path: Path, what: str = "dataset file") -> DatasetError:
+    """The error for a file that is not there, with where datasets are looked for."""
+    return DatasetError(f"{what} not found: {path.absolute()} ({WHERE})")
+
+
+def read_jsonl(path: str | Path) -> list[Row]:
+    """One JSON object per non-empty line (UTF-8, a BOM allowed)."""
+    file = Path(path)
+    rows = []
+    for number, line in enumerate(_lines(file), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            where = f"{file.absolute()}, line {number}"
+            raise DatasetError(f"{where}: not valid JSON ({exc})") from None
+        if not isinstance(row, dict):
+            raise DatasetError(f"{file.absolute()}, line {number}: expected a JSON object")
+        rows.append(row)
+    return rows
+
+
+def read_json(path: str | Path) -> Any:
+    """A whole JSON file."""
+    file = Path(path)
+    try:
+        return json.loads(_text(file))
+    except ValueError as exc:
+        raise DatasetError(f"{file.absolute()}: not valid JSON ({exc})") from None
+
+
+def read_csv(
+    path: str | Path, columns: Iterable[str] | None = None, delimiter: str = ","
+) -> list[Row]:
+    """Rows of a CSV (or TSV) file, values as strings: named by the header line, or by
+    `columns` when the file has none. A row with too few or too many cells names its line."""
+    file = Path(path)
+    reader = csv.reader(_text(file).splitlines(), delimiter=delimiter)
+    names = list(columns) if columns is not None else next(reader, None)
+    if not names:
+        raise DatasetError(f"{file.absolute()}: empty file (no header line)")
+    first = 1 if columns is not None else 2
+    rows = []
+    for number, cells in enumerate(reader, start=first):
+        if not cells:
+            continue
+        if len(cells) != len(names):
+            raise DatasetError(
+                f"{file.absolute()}, line {number}: {len(cells)} cells, expected {len(names)} "
+                f"({', '.join(names)})"
+            )
+        rows.append(dict(zip(names, cells, strict=True)))
+    return rows
+
+
+def require_columns(rows: list[Row], columns: Iterable[str], source: str) -> None:
+    """Every row has `columns`; the first that lacks one is named with what it has."""
+    wanted = list(columns)
+    for number, row in enumerate(rows):
+        lacking = [c for c in wanted if c not in row]
+        if lacking:
+            raise DatasetError(
+                f"{source}: row {number} has no column {', '.join(map(repr, lacking))}; "
+                f"columns found: {', '.join(map(repr, row)) or '(none)'}"
+            )
+
+
+def _text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise missing(file) from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{file.absolute()}: not UTF-8 text ({exc})") from None
+    except OSError as exc:
+        raise DatasetError(f"cannot read {file.absolute()}: {exc}") from None
+
+
+def _lines(file: Path) -> list[str]:
+    return _text(file).splitlines()

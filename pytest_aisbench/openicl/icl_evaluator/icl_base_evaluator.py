@@ -1,0 +1,79 @@
+"""`BaseEvaluator`: AISBench's evaluator API, and how one sample is judged with it.
+
+An evaluator scores lists: ``score(predictions, references)`` returns its metrics (``accuracy``
+as a percentage, ...) and, per sample, ``details`` entries that say ``correct``. AISBench scores
+a whole dataset at the end; here each sample is judged the moment its answer arrives, so that
+its test item can pass or fail at once: `judge` hands the evaluator that one sample and reads
+its detail. Evaluators written for AISBench (a ``score`` method) work unchanged.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+CORRECT_KEYS = ("correct", "is_correct", "cascade_correct")
+"""The detail keys AISBench reads a sample's correctness from, in its order."""
+SCORE_ARGUMENTS = ("predictions", "references", "test_set", "origin_prompt")
+"""What ``score`` may ask for by name; it is given only what its signature names."""
+
+
+class BaseEvaluator:
+    """Scores predictions against references; subclasses implement `score`."""
+
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
+        """Metrics over the lists, and ``details``: one dict per sample with ``correct``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement score()")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One sample, judged."""
+
+    correct: bool
+    score: float
+    """1.0 or 0.0 for a right-or-wrong evaluator; an evaluator's own per-sample value (an F1)
+    otherwise, between 0 and 1."""
+    detail: dict[str, Any] = field(default_factory=dict)
+    """What the evaluator said of this sample (its ``details`` entry, or its metrics)."""
+
+
+def judge(
+    evaluator: Any, prediction: Any, reference: Any, row: dict[str, Any], prompt: Any = ""
+) -> Judgement:
+    """Score one sample with `evaluator`'s ``score``: its detail's ``correct`` (or
+    ``is_correct``) decides; without details, its ``accuracy``/``score`` metric of 100 does."""
+    given = {
+        "predictions": [prediction],
+        "references": [reference],
+        "test_set": [row],
+        "origin_prompt": [prompt],
+    }
+    wanted = inspect.signature(evaluator.score).parameters
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in wanted.values())
+    result = evaluator.score(**{k: v for k, v in given.items() if takes_all or k in wanted})
+    if not isinstance(result, dict):
+        raise TypeError(f"{type(evaluator).__name__}.score returned {type(result).__name__}")
+    if "error" in result:
+        raise ValueError(f"{type(evaluator).__name__}.score: {result['error']}")
+    details = result.get("details")
+    detail = details[0] if isinstance(details, list) and details else {}
+    if isinstance(detail, dict):
+        for key in CORRECT_KEYS:
+            if key in detail:
+                correct = bool(_first(detail[key]))
+                return Judgement(correct, 1.0 if correct else 0.0, detail)
+    metric = next((result[k] for k in ("accuracy", "score") if k in result), None)
+    if not isinstance(metric, (int, float)):
+        raise ValueError(
+            f"{type(evaluator).__name__}.score gave neither a per-sample 'correct' in details "
+            f"nor an 'accuracy' or 'score' metric: {sorted(result)}"
+        )
+    value = float(metric) / 100.0
+    return Judgement(value >= 1.0, value, dict(detail) if isinstance(detail, dict) else result)
+
+
+def _first(value: Any) -> Any:
+    """A detail's ``correct`` may be a list (one per repeat); the first is this sample's."""
+    return value[0] if isinstance(value, list) and value else value
