@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from pytest_aisbench.datasets.base import DatasetConfig
+from pytest_aisbench.datasets.base import DatasetConfig, Sample
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.records import NOT_CREATED, Outcome, SampleRecord
 
@@ -30,12 +30,12 @@ STATUS = {
 
 
 def decide_outcome(
-    output: RequestOutput, extracted: str | None, dataset: DatasetConfig, reference: str
+    output: RequestOutput, extracted: str | None, dataset: DatasetConfig, sample: Sample
 ) -> Outcome:
     """The outcome, in the order the module docstring gives."""
     if not output.success:
         return "error"
-    if extracted is not None and dataset.compare(extracted, reference):
+    if extracted is not None and dataset.compare(extracted, sample):
         return "correct"
     if output.finish_reason == "length":
         return "truncated"

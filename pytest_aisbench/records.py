@@ -35,7 +35,8 @@ class SampleRecord:
     reasoning: str
     extracted: str | None
     """The answer the dataset's extractor found, or None."""
-    reference: str
+    reference: Any
+    """The reference after the dataset's postprocessor (a string, or the evaluator's form)."""
     error: str
     """Why the request failed (``error`` outcome), else ''."""
     finish_reason: str | None

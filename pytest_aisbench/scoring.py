@@ -22,10 +22,13 @@ def score(
 ) -> SampleRecord:
     """The record of one finished request.
 
-    `postprocess` (the backend's ``pred_postprocessor``) turns the prediction into the text the
-    answer is extracted from; the record keeps the prediction as it came.
+    In AISBench's order: the backend's ``pred_postprocessor`` (`postprocess`), then the text up
+    to the dataset's first stop word, then the dataset's extraction (its config's
+    ``pred_postprocessor``), then its evaluator (`decide_outcome`). The record keeps the
+    prediction as it came.
     """
     text = output.content if postprocess is None else str(postprocess(output.content))
+    text = cut_at_stop_words(text, dataset.stop_words)
     extracted = dataset.extract(text) if output.success else None
     times = output.content_times_ns
     start = output.send_time_ns
@@ -33,7 +36,7 @@ def score(
         model=model,
         dataset=sample.dataset,
         index=sample.index,
-        outcome=decide_outcome(output, extracted, dataset, sample.reference),
+        outcome=decide_outcome(output, extracted, dataset, sample),
         prediction=output.content,
         reasoning=output.reasoning_content,
         extracted=extracted,
@@ -50,3 +53,10 @@ def score(
         min_accuracy=min_accuracy,
         notes=output.notes,
     )
+
+
+def cut_at_stop_words(text: str, stop_words: tuple[str, ...]) -> str:
+    """`text` up to the first stop word (a model that writes on past its answer: the next
+    ``Question:``), as a stopping criterion would have ended it."""
+    ends = [at for word in stop_words if (at := text.find(word)) >= 0]
+    return text[: min(ends)] if ends else text

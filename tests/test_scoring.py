@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from pytest_aisbench.datasets import Sample, get_dataset_config
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.outcomes import decide_outcome
 from pytest_aisbench.records import SampleRecord
-from pytest_aisbench.scoring import score
+from pytest_aisbench.scoring import cut_at_stop_words, score
 
 GSM8K_DEMO = get_dataset_config("demo_gsm8k_gen_4_shot_cot_chat_prompt")
 SAMPLE = Sample(dataset="demo_gsm8k", index=3, prompt="How many?", reference="18")
@@ -71,13 +73,24 @@ def test_outcome(output: RequestOutput, outcome: str) -> None:
 
 def test_decide_outcome_directly() -> None:
     ok = finished("x")
-    assert decide_outcome(ok, "18", GSM8K_DEMO, "18") == "correct"
-    assert decide_outcome(ok, "19", GSM8K_DEMO, "18") == "incorrect"
-    assert decide_outcome(ok, None, GSM8K_DEMO, "18") == "no_answer"
-    assert decide_outcome(finished("x", finish_reason="length"), "19", GSM8K_DEMO, "18") == (
+    assert decide_outcome(ok, "18", GSM8K_DEMO, SAMPLE) == "correct"
+    assert decide_outcome(ok, "19", GSM8K_DEMO, SAMPLE) == "incorrect"
+    assert decide_outcome(ok, None, GSM8K_DEMO, SAMPLE) == "no_answer"
+    assert decide_outcome(finished("x", finish_reason="length"), "19", GSM8K_DEMO, SAMPLE) == (
         "truncated"
     )
-    assert decide_outcome(finished("x", success=False), "18", GSM8K_DEMO, "18") == "error"
+    assert decide_outcome(finished("x", success=False), "18", GSM8K_DEMO, SAMPLE) == "error"
+
+
+def test_the_answer_is_read_up_to_the_first_stop_word() -> None:
+    """A base model writes on past its answer (the next few-shot question); the dataset's stop
+    words (its inferencer's stopping_criteria) end what is scored, the prediction is kept."""
+    stopping = dataclasses.replace(GSM8K_DEMO, stop_words=("Question:",))
+    text = "9 * 2 = 18. The answer is 18\nQuestion: Tom has 25 apples"
+    record = score("m", stopping, SAMPLE, finished(text), None)
+    assert (record.outcome, record.extracted, record.prediction) == ("correct", "18", text)
+    assert cut_at_stop_words("a STOP b END c", ("END", "STOP")) == "a "
+    assert cut_at_stop_words("no stop here", ("END",)) == "no stop here"
 
 
 def test_record_of_a_correct_stream_response() -> None:

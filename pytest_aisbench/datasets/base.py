@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,33 +18,43 @@ class Sample:
     dataset: str
     """The dataset's abbr, as shown in test ids and tables (``demo_gsm8k``)."""
     index: int
-    """Position in the dataset's test split (0-based), stable across runs and workers."""
+    """Position in the dataset's test split (0-based, after the loader's own filtering and the
+    config's ``test_range``), stable across runs and workers: AISBench's row index."""
     prompt: PromptType
     """What is sent to the model: a chat `PromptList` or a plain string."""
-    reference: str
-    """The reference answer the extracted prediction is compared with."""
+    reference: Any
+    """The reference answer, after the config's ``dataset_postprocessor`` (a string, or what
+    the evaluator compares with: a list of aliases, a number)."""
+    row: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The test row itself, for evaluators that read more than the reference (``test_set``)."""
+    max_out_len: int | None = None
+    """This row's output limit (a ``max_out_len`` input column), over the backend's."""
 
 
 @dataclass(frozen=True)
 class DatasetConfig:
-    """A named dataset configuration (AISBench: one file under ``configs/datasets``)."""
+    """One dataset as it runs: a dict of a dataset config file, or a generated dataset."""
 
     name: str
-    """The name users select with ``--aisbench-dataset``."""
+    """How users select it with ``--aisbench-dataset`` (the config file's name)."""
     abbr: str
-    """Short name for ids, tables and reports."""
+    """Short name for ids, tables and reports (the config's ``abbr``)."""
     path: str
-    """Folder under the datasets directory (``gsm8k``)."""
+    """Where its files are, as the config says (``ais_bench/datasets/gsm8k``)."""
     load: Callable[[Path], list[Sample]]
     """Reads the samples from the datasets directory; raises `DatasetError` naming file and line."""
     extract: Callable[[str], str | None]
     """The answer in a model's response, or None when there is none."""
-    compare: Callable[[str, str], bool]
-    """Whether an extracted answer matches the reference."""
+    compare: Callable[[str, Sample], bool]
+    """Whether an extracted answer is right for the sample (the evaluator's verdict)."""
     max_out_len: int | None = None
-    """Output token limit for this dataset; None keeps the backend's ``max_out_len``."""
+    """Output token limit for this dataset (the inferencer's); the backend's key comes first."""
     min_accuracy: float | None = None
     """Default accuracy gate for this dataset; None means no gate unless one is given."""
+    stop_words: tuple[str, ...] = ()
+    """An answer is read up to the first of these (the inferencer's ``stopping_criteria``)."""
+    source: str = ""
+    """The file it was read from ('' for a generated dataset)."""
 
 
 Row = dict[str, Any]

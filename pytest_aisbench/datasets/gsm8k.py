@@ -203,7 +203,7 @@ def _config(
         path=GSM8K_FOLDER,
         load=functools.partial(load_samples, abbr=abbr, chat=chat, limit=limit, few_shot=few_shot),
         extract=extract_answer,
-        compare=answers_match,
+        compare=lambda extracted, sample: answers_match(extracted, sample.reference),
     )
 
 

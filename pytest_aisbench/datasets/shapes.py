@@ -167,7 +167,7 @@ def _config(kind: str, *, demo: bool) -> DatasetConfig:
             load_samples, kind=kind, abbr=abbr, size=DEMO_SIZE if demo else FULL_SIZE
         ),
         extract=EXTRACTORS[kind],
-        compare=str.__eq__,
+        compare=lambda extracted, sample: extracted == sample.reference,
         max_out_len=16,
     )
 

@@ -1,1 +1,7 @@
-"""AISBench module paths that backend files import (``ais_bench.benchmark.openicl``)."""
+"""AISBench's ``openicl`` module paths, which dataset configs and backend files import:
+prompt templates, retrievers, inferencers and evaluators."""
+
+from pytest_aisbench.openicl.icl_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_inferencer import GenInferencer
+
+__all__ = ["BaseEvaluator", "GenInferencer"]

@@ -1,0 +1,5 @@
+"""Prompt templates (AISBench path: ``openicl.icl_prompt_template``)."""
+
+from pytest_aisbench.openicl.icl_prompt_template.icl_prompt_template import PromptTemplate
+
+__all__ = ["PromptTemplate"]
