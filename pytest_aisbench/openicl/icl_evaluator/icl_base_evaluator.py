@@ -58,6 +58,8 @@ def judge(
     if "error" in result:
         raise ValueError(f"{type(evaluator).__name__}.score: {result['error']}")
     details = result.get("details")
+    if isinstance(details, dict):  # keyed by position, as AISBench's AccwithDetailsEvaluator
+        details = list(details.values())
     detail = details[0] if isinstance(details, list) and details else {}
     if isinstance(detail, dict):
         for key in CORRECT_KEYS:
