@@ -11,6 +11,7 @@ import pytest
 
 from pytest_aisbench.datasets.longbenchv2 import COLUMNS, LongBenchv2Dataset, LongBenchv2Evaluator
 from pytest_aisbench.errors import DatasetError
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import judge
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 
 
@@ -66,6 +67,12 @@ def test_evaluator_per_difficulty_and_length() -> None:
     assert "accuracy_medium" not in result
     with pytest.raises(ValueError, match="test set"):
         LongBenchv2Evaluator().score(["A"], ["A"], [])
+
+
+def test_one_sample_is_judged_with_its_row() -> None:
+    row = {"difficulty": "hard", "length": "long"}  # the evaluator reads the sample's row
+    assert judge(LongBenchv2Evaluator(), "C", "C", row).correct is True
+    assert judge(LongBenchv2Evaluator(), "B", "C", row).correct is False
 
 
 def test_registered_under_aisbench_names() -> None:
