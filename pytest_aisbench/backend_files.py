@@ -11,13 +11,13 @@ import ast
 import hashlib
 import importlib.util
 import sys
-import traceback
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pytest_aisbench.config import ALL_KEYS, ModelConfig, validate_model
 from pytest_aisbench.errors import ConfigError
+from pytest_aisbench.user_files import import_failure
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -137,13 +137,5 @@ def _exec_backend_file(file: Path) -> dict[str, Any]:
         spec.loader.exec_module(module)
     except Exception as exc:
         del sys.modules[module_name]
-        frames = [
-            f
-            for f in traceback.extract_tb(exc.__traceback__)
-            if Path(f.filename).parent == file.parent  # the file and the modules beside it
-        ]
-        where = "".join(traceback.format_list(frames[-3:]))
-        raise ConfigError(
-            f"failed to import:\n{where}{type(exc).__name__}: {exc}", source=str(file)
-        ) from None
+        raise import_failure(file, exc) from None
     return vars(module)

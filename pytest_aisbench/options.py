@@ -93,6 +93,14 @@ def _selection_options(group: pytest.OptionGroup) -> None:
         help="dataset config to run instead of the suites' defaults; repeatable",
     )
     group.addoption(
+        "--aisbench-datasets-config-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder of your own dataset config files (NAME.py at any depth), searched before "
+        "the built-in ones; repeatable",
+    )
+    group.addoption(
         "--aisbench-datasets-dir",
         metavar="DIR",
         help=f"folder holding the dataset files (else ${DATASETS_DIR_ENV}, AISBench's "
@@ -169,6 +177,12 @@ def _ini_options(parser: pytest.Parser) -> None:
         help="folders of your own backend files, searched before the built-in ones",
     )
     parser.addini(
+        "aisbench_datasets_config_dirs",
+        type="paths",
+        default=[],
+        help="folders of your own dataset config files, searched before the built-in ones",
+    )
+    parser.addini(
         "aisbench_datasets_dir",
         default="",
         help="folder holding the dataset files (overridden by the option, "
@@ -190,6 +204,8 @@ class Settings:
     """Search order: option, ini, the project's backends/, the built-in backends."""
     overrides: tuple[str, ...]
     dataset_names: tuple[str, ...]
+    dataset_config_dirs: tuple[Path, ...]
+    """The user's dataset config folders (option, then ini); the built-ins come after them."""
     datasets_dir: Path
     strict: bool
     min_accuracy: float | None
@@ -232,6 +248,17 @@ class Settings:
             ),
             overrides=tuple(option.aisbench_set),
             dataset_names=tuple(option.aisbench_dataset),
+            dataset_config_dirs=tuple(
+                dict.fromkeys(
+                    (
+                        *(
+                            Path(d).expanduser().resolve()
+                            for d in option.aisbench_datasets_config_dir
+                        ),
+                        *(Path(d) for d in config.getini("aisbench_datasets_config_dirs")),
+                    )
+                )
+            ),
             datasets_dir=(rootdir / Path(datasets_dir).expanduser()).resolve(),
             strict=bool(option.aisbench_strict),
             min_accuracy=default_min,

@@ -54,6 +54,8 @@ if TYPE_CHECKING:  # the simulator (uvicorn included) is imported only by tests 
 record_key = pytest.StashKey[SampleRecord]()
 JUNIT_PROPERTIES = ("outcome", "extracted", "reference")
 """Record fields also shown as properties of their own in JUnit XML."""
+DATASET_SIZE = "aisbench_dataset_size"
+"""The ``user_properties`` entry with the item's dataset size, for the controller's gates."""
 NO_MODEL = "no backend selected: pass --aisbench-model NAME"
 
 
@@ -154,7 +156,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if shard is None:
             break  # items arrive one by one: each is sent when it runs
         if ref is not None and owns(position, shard) and not state.resumed_record(ref):
-            plan.setdefault((ref.model, ref.dataset), []).append(ref.index)
+            plan.setdefault((ref.model, ref.abbr), []).append(ref.index)
     state.start_engine(plan)
 
 
@@ -172,6 +174,7 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
     request.node.user_properties.extend(  # JUnit XML writes these as <property> elements
         (f"aisbench_{key}", getattr(record, key)) for key in JUNIT_PROPERTIES
     )
+    request.node.user_properties.append((DATASET_SIZE, ref.dataset_size))
     if record.outcome == "error":
         pytest.fail(failure_message(record, state.settings.strict) or "", pytrace=False)
     return SampleResult(record, state.settings.strict)
@@ -243,7 +246,8 @@ class ControllerHooks:
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         record = record_from_properties(report.user_properties)
         if record is not None:
-            self.state.add_record(record)
+            size = next((v for k, v in report.user_properties if k == DATASET_SIZE), 0)
+            self.state.add_record(record, int(size))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -19,7 +19,7 @@ from pytest_aisbench.backend_files import (
     parse_override,
 )
 from pytest_aisbench.config import ModelConfig
-from pytest_aisbench.datasets import DATASETS, DatasetConfig, dataset_by_abbr, get_dataset_config
+from pytest_aisbench.datasets import DatasetCatalog, DatasetConfig
 from pytest_aisbench.datasets.base import Sample
 from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.engine.runner import CircuitBreaker
@@ -55,6 +55,9 @@ class SampleRef:
     abbr: str
     index: int
     min_accuracy: float | None
+    dataset_size: int = 0
+    """Samples in its dataset: the controller's gates over a subset need it, and under xdist
+    the controller compiles no dataset."""
 
     @property
     def id(self) -> str:
@@ -93,13 +96,16 @@ class AisbenchSession:
         duplicates = sorted({a for a in abbrs if abbrs.count(a) > 1})
         if duplicates:
             raise AisbenchError(f"backend abbr used twice: {', '.join(duplicates)}")
-        self.datasets: dict[str, list[Sample]] = {}
-        for name in self.settings.dataset_names:
-            self.samples(get_dataset_config(name))
+        self.catalog = DatasetCatalog(self.settings.dataset_config_dirs, self.settings.datasets_dir)
+        for name in self.settings.dataset_names:  # every key and row checked before any item
+            for dataset in self.catalog.configs(name):
+                self.samples(dataset)
         self.is_worker = hasattr(config, "workerinput")
         self.resumed = {record.key: record for record in self._resumed_records()}
         self.engine: Engine | None = None
         self.records: list[SampleRecord] = []
+        self.dataset_sizes: dict[str, int] = {}
+        """Samples per dataset abbr, as the items that ran said (see `SampleRef`)."""
         self.servers: list[ManagedServer] = []
         self.report: JsonlReport | None = None
         self.gates: list[AccuracyGate] = []
@@ -132,17 +138,14 @@ class AisbenchSession:
 
     def samples(self, dataset: DatasetConfig) -> list[Sample]:
         """A dataset's samples, read once per session."""
-        if dataset.name not in self.datasets:
-            self.datasets[dataset.name] = dataset.load(self.settings.datasets_dir)
-        return self.datasets[dataset.name]
+        return self.catalog.samples(dataset)
 
     def refs(self, marker_datasets: list[str], marker_min: float | None) -> list[SampleRef]:
         """The items of one sample test: every selected model x dataset x sample."""
         names = list(self.settings.dataset_names) or marker_datasets
         refs: list[SampleRef] = []
         for model in self.models:
-            for name in names:
-                dataset = get_dataset_config(name)
+            for name, dataset in [(n, d) for n in names for d in self.catalog.configs(n)]:
                 gate = next(
                     (
                         v
@@ -151,9 +154,10 @@ class AisbenchSession:
                     ),
                     None,
                 )
+                samples = self.samples(dataset)
                 refs.extend(
-                    SampleRef(model.abbr, name, dataset.abbr, sample.index, gate)
-                    for sample in self.samples(dataset)
+                    SampleRef(model.abbr, name, dataset.abbr, s.index, gate, len(samples))
+                    for s in samples
                 )
         return refs
 
@@ -162,7 +166,7 @@ class AisbenchSession:
         written to the report the moment its sample finishes, by the process that ran it."""
         self.engine = Engine(
             self.models,
-            self.settings.datasets_dir,
+            self.catalog,
             plan,
             self.settings.max_consecutive_errors,
             on_record=self._write_sample,
@@ -180,7 +184,7 @@ class AisbenchSession:
             if self.engine is None:
                 self.start_engine({})
             assert self.engine is not None
-            record = self.engine.record(ref.model, ref.dataset, ref.index)
+            record = self.engine.record(ref.model, ref.abbr, ref.index)
         return replace(record, min_accuracy=ref.min_accuracy)
 
     def start_servers(self) -> None:
@@ -216,7 +220,11 @@ class AisbenchSession:
         controller's to write; it carries the resumed records)."""
         if self.report is None or self.is_worker or self.report.has_run_line:
             return  # called before every sample line: cheap once written
-        datasets = self.datasets_of(test_ids) or list(self.settings.dataset_names)
+        datasets = self.datasets_of(test_ids) or [
+            config.abbr
+            for name in self.settings.dataset_names
+            for config in self.catalog.configs(name)
+        ]
         info: dict[str, Any] = {
             "models": [m.abbr for m in self.models],
             "datasets": datasets,
@@ -231,19 +239,24 @@ class AisbenchSession:
         self.report.write_run(info, carried)
 
     def datasets_of(self, test_ids: list[str]) -> list[str]:
-        """The dataset configs that sample items among `test_ids` run, in first-seen order."""
+        """The dataset abbrs that sample items among `test_ids` run, in first-seen order.
+
+        Read from the ids themselves (``[model-abbr-index]``), since under xdist the controller
+        collects nothing and so has compiled no dataset.
+        """
         if not self.models:
             return []
-        by_abbr = {config.abbr: config.name for config in DATASETS.values()}
-        models = "|".join(re.escape(m.abbr) for m in self.models)
-        abbrs = "|".join(re.escape(a) for a in sorted(by_abbr, key=len, reverse=True))
-        item = re.compile(rf"\[(?:{models})-({abbrs})-\d+\](?:@.*)?$")
+        names = sorted((m.abbr for m in self.models), key=len, reverse=True)
+        models = "|".join(re.escape(name) for name in names)
+        item = re.compile(rf"\[(?:{models})-(.+)-\d+\](?:@.*)?$")
         found = (item.search(test_id) for test_id in test_ids)
-        return list(dict.fromkeys(by_abbr[m.group(1)] for m in found if m))
+        return list(dict.fromkeys(m.group(1) for m in found if m))
 
-    def add_record(self, record: SampleRecord) -> None:
-        """Keep a finished sample's record for the gates (controller)."""
+    def add_record(self, record: SampleRecord, dataset_size: int = 0) -> None:
+        """Keep a finished sample's record for the gates, and its dataset's size (controller)."""
         self.records.append(record)  # the engine that made it wrote it to the report
+        if dataset_size:
+            self.dataset_sizes[record.dataset] = dataset_size
 
     def model(self, abbr: str) -> ModelConfig:
         """The selected backend called `abbr`."""
@@ -311,7 +324,10 @@ class AisbenchSession:
         """Samples per dataset abbr among `groups`, for gates over a subset."""
         sizes = {}
         for abbr in {dataset for _, dataset in groups}:
-            config = dataset_by_abbr(abbr)
+            if abbr in self.dataset_sizes:
+                sizes[abbr] = self.dataset_sizes[abbr]
+                continue
+            config = self.catalog.config(abbr)
             if config is not None:
                 with contextlib.suppress(AisbenchError):
                     sizes[abbr] = len(self.samples(config))

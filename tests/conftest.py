@@ -12,6 +12,7 @@ import pytest
 from one_protocol_server import TGI_LIKE, OneProtocolServer, one_protocol_server
 
 from pytest_aisbench.config import validate_model
+from pytest_aisbench.datasets import DatasetCatalog
 from pytest_aisbench.datasets.gsm8k import gold_reply
 from pytest_aisbench.models import BaseAPIModel, BaseModel, RequestOutput
 from pytest_aisbench.report import read_report
@@ -69,6 +70,14 @@ def httpx_network(
     if not isinstance(network, httpx.AsyncBaseTransport):
         network = httpx.MockTransport(network)
     return HttpTransport(max_connections=1, transport=network)
+
+
+def demo_catalog(name: str) -> tuple[DatasetCatalog, str]:
+    """Built-in dataset `name` selected as a session selects it, read from `DATASETS_DIR`: the
+    catalog an `Engine` is given, and the dataset's abbr (what the engine keys samples by)."""
+    catalog = DatasetCatalog((), DATASETS_DIR)
+    (config,) = catalog.configs(name)
+    return catalog, config.abbr
 
 
 @pytest.fixture(autouse=True)

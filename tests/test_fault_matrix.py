@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import pytest_aisbench.models.api_models.base_api as base_api
-from conftest import DATASETS_DIR, generate_once, gold_responder
+from conftest import DATASETS_DIR, demo_catalog, generate_once, gold_responder
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets import get_dataset_config
 from pytest_aisbench.engine.accuracy import Engine
@@ -325,11 +325,10 @@ def test_a_fault_on_one_sample_leaves_the_others_alone(sim: RunningSimulator, fa
         retry=0,
         timeout=timeout,
     )
-    engine = Engine(
-        [validate_model(entry, "test")], DATASETS_DIR, {("chat", DATASET): list(range(8))}
-    )
+    catalog, abbr = demo_catalog(DATASET)
+    engine = Engine([validate_model(entry, "test")], catalog, {("chat", abbr): list(range(8))})
     try:
-        records = [engine.record("chat", DATASET, i) for i in range(8)]
+        records = [engine.record("chat", abbr, i) for i in range(8)]
     finally:
         engine.close()
 

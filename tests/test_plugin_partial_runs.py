@@ -77,7 +77,7 @@ def test_junit_errors_are_errors_and_each_sample_carries_its_outcome(
     assert (props["aisbench_outcome"], props["aisbench_extracted"]) == ("correct", "3")
     assert props["aisbench_reference"] == "3"
     run = next(line for line in read_report(report) if line["type"] == "run")
-    assert run["datasets"] == ["demo_gsm8k_gen_4_shot_cot_chat_prompt"]
+    assert run["datasets"] == ["demo_gsm8k"]
 
 
 def test_perf_items_skip_a_local_backend_with_one_line(suite: pytest.Pytester) -> None:

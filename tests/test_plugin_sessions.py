@@ -124,8 +124,13 @@ def test_missing_dataset_says_where_it_looked(pytester: pytest.Pytester) -> None
         f"--aisbench-datasets-dir={pytester.path / 'empty'}",
         "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_chat_prompt",
     )
+    empty = pytester.path / "empty"
     error.fnmatch_lines(
-        [f"*GSM8K file not found: {pytester.path / 'empty'}*point --aisbench-datasets-dir*"]
+        [
+            "built-in dataset config demo/demo_gsm8k_gen_4_shot_cot_chat_prompt.py: "
+            f"gsm8k_datasets?0?: key 'path' 'ais_bench/datasets/gsm8k': dataset files not found "
+            f"at {empty / 'gsm8k'} or {empty / 'ais_bench/datasets/gsm8k'}*--aisbench-datasets-dir*"
+        ]
     )
 
 

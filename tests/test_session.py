@@ -91,7 +91,7 @@ def test_items_are_every_model_times_every_sample_with_the_nearest_gate(
     ]
     assert {ref.min_accuracy for ref in marked} == {0.9}  # the marker's gate first
     assert {ref.min_accuracy for ref in unmarked} == {0.5}  # then the option's
-    assert marked[0] == SampleRef("vllm_chat", CHAT, "demo_gsm8k", 0, 0.9)
+    assert marked[0] == SampleRef("vllm_chat", CHAT, "demo_gsm8k", 0, 0.9, dataset_size=8)
 
 
 def test_the_dataset_option_replaces_the_markers(pytester: pytest.Pytester) -> None:
@@ -110,7 +110,7 @@ def test_the_datasets_of_item_ids_in_first_seen_order(pytester: pytest.Pytester)
         "test_gsm8k.py::test_gsm8k[other_model-demo_gsm8k-0]",
         "test_gsm8k.py::test_gsm8k[vllm_chat-demo_gsm8k_str-2]",
     ]
-    assert state.datasets_of(ids) == [STR, CHAT]
+    assert state.datasets_of(ids) == ["demo_gsm8k_str", "demo_gsm8k"]
 
 
 def test_a_resumed_record_is_given_without_sending_anything(
@@ -147,7 +147,7 @@ def test_gates_cover_the_whole_dataset_with_resumed_records(
     old = [record("vllm_chat", i) for i in range(1, 8)]
     report = write_report(tmp_path / "old.jsonl", ["vllm_chat"], old)
     state = session(pytester, "--aisbench-model=vllm_chat", f"--aisbench-resume={report}")
-    state.add_record(record("vllm_chat", 0))
+    state.add_record(record("vllm_chat", 0), dataset_size=8)  # as item 0's report says
 
     (gate,) = state.finish()
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import DATASETS_DIR, REPO, httpx_network, usage_error
+from conftest import REPO, demo_catalog, httpx_network, usage_error
 from pytest_aisbench.backend_files import backend_names, load_backend_file
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine.accuracy import Engine
@@ -109,9 +109,10 @@ def vllm_chat(sim: RunningSimulator, *overrides: tuple[str, Any]) -> ModelConfig
 
 def first_record(config: ModelConfig) -> SampleRecord:
     """Sample 0 of the GSM8K demo through the engine, as a session would run it."""
-    engine = Engine([config], DATASETS_DIR, {})
+    catalog, abbr = demo_catalog(DEMO)
+    engine = Engine([config], catalog, {})
     try:
-        return engine.record(config.abbr, DEMO, 0)
+        return engine.record(config.abbr, abbr, 0)
     finally:
         engine.close()
 

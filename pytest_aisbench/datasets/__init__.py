@@ -1,29 +1,50 @@
-"""Named dataset configurations (AISBench names) and where their files are found."""
+"""Datasets (AISBench path: ``ais_bench.benchmark.datasets``): the dataset classes, their
+postprocessors and evaluators, one module per family, and the session's `DatasetCatalog`.
+
+A config imports a family's names from here (``from pytest_aisbench.datasets import
+GSM8KDataset, Gsm8kEvaluator``). Family modules are imported when a name is first asked for,
+not all at once: a family's optional packages cost nothing until it is used.
+"""
 
 from __future__ import annotations
 
-from pytest_aisbench.datasets.base import DatasetConfig, Sample
-from pytest_aisbench.datasets.gsm8k import GSM8K_CONFIGS
-from pytest_aisbench.datasets.shapes import SHAPES_CONFIGS
-from pytest_aisbench.errors import ConfigError
+import importlib
+import pkgutil
+from typing import Any
 
-DATASETS: dict[str, DatasetConfig] = {
-    config.name: config for config in (*GSM8K_CONFIGS, *SHAPES_CONFIGS)
-}
+from pytest_aisbench.datasets.base import BaseDataset, DatasetConfig, Sample
+from pytest_aisbench.datasets.catalog import DatasetCatalog, get_dataset_config
 
-
-def get_dataset_config(name: str) -> DatasetConfig:
-    """The dataset configuration called `name`; an unknown name lists the known ones."""
-    try:
-        return DATASETS[name]
-    except KeyError:
-        known = ", ".join(sorted(DATASETS))
-        raise ConfigError(f"unknown dataset {name!r}; known datasets: {known}") from None
+_NOT_FAMILIES = {"base", "catalog", "config_files", "files", "openicl", "shapes"}
 
 
-def dataset_by_abbr(abbr: str) -> DatasetConfig | None:
-    """The dataset configuration whose records are labelled `abbr` (abbrs are unique)."""
-    return next((config for config in DATASETS.values() if config.abbr == abbr), None)
+def family_modules() -> list[str]:
+    """The family modules of this package, by name (``gsm8k``, ``mmlu``, ...)."""
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules(__path__)
+        if m.name not in _NOT_FAMILIES and not m.name.startswith("_")
+    )
 
 
-__all__ = ["DATASETS", "DatasetConfig", "Sample", "dataset_by_abbr", "get_dataset_config"]
+def __getattr__(name: str) -> Any:
+    """A family's class or function, found in the first family module defining it."""
+    if name.startswith("_"):
+        raise AttributeError(name)
+    for module in family_modules():
+        loaded = importlib.import_module(f"{__name__}.{module}")
+        if name in vars(loaded):
+            value = vars(loaded)[name]
+            globals()[name] = value
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "BaseDataset",
+    "DatasetCatalog",
+    "DatasetConfig",
+    "Sample",
+    "family_modules",
+    "get_dataset_config",
+]

@@ -75,6 +75,7 @@ class BaseDataset:
     """
 
     @staticmethod
-    def load(path: str, **kwargs: Any) -> list[Row] | Splits:
-        """The dataset's rows, as one list (train and test alike) or per split."""
+    def load(*args: Any, **kwargs: Any) -> list[Row] | Splits:
+        """The dataset's rows, as one list (train and test alike) or per split; ``path`` and
+        the config's own keys come as keywords."""
         raise NotImplementedError("a dataset class must implement load(path, **kwargs)")

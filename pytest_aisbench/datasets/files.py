@@ -8,6 +8,7 @@ family: ``<file>, line 7: not valid JSON (...)``.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -58,21 +59,21 @@ def read_csv(
     path: str | Path, columns: Iterable[str] | None = None, delimiter: str = ","
 ) -> list[Row]:
     """Rows of a CSV (or TSV) file, values as strings: named by the header line, or by
-    `columns` when the file has none. A row with too few or too many cells names its line."""
+    `columns` when the file has none. A quoted cell may hold line breaks (C-Eval's and CMMLU's
+    questions do). A row with too few or too many cells names its line."""
     file = Path(path)
-    reader = csv.reader(_text(file).splitlines(), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(_text(file), newline=""), delimiter=delimiter)
     names = list(columns) if columns is not None else next(reader, None)
     if not names:
         raise DatasetError(f"{file.absolute()}: empty file (no header line)")
-    first = 1 if columns is not None else 2
     rows = []
-    for number, cells in enumerate(reader, start=first):
+    for cells in reader:
         if not cells:
             continue
         if len(cells) != len(names):
             raise DatasetError(
-                f"{file.absolute()}, line {number}: {len(cells)} cells, expected {len(names)} "
-                f"({', '.join(names)})"
+                f"{file.absolute()}, line {reader.line_num}: {len(cells)} cells, expected "
+                f"{len(names)} ({', '.join(names)})"
             )
         rows.append(dict(zip(names, cells, strict=True)))
     return rows

@@ -1,29 +1,15 @@
-"""GSM8K: grade-school math word problems, 4-shot chain of thought, as AISBench configures it.
+"""GSM8K: grade-school math word problems, as AISBench's ``datasets/gsm8k.py`` provides them.
 
-What AISBench (github.com/AISBench/benchmark) has, from its ``configs/datasets/gsm8k`` and
-``configs/datasets/demo`` READMEs and sibling configs (the gsm8k ``.py`` files themselves were
-not in the searchable index):
+- `GSM8KDataset` reads ``<path>/train.jsonl`` and ``<path>/test.jsonl`` (``question``,
+  ``answer`` with a final ``#### N`` line); every line is checked, and a bad one is named.
+- `gsm8k_dataset_postprocess`: the reference is the text after ``#### ``, without thousands
+  separators.
+- `gsm8k_postprocess`: the last number before any follow-on ``Question:``. Unlike OpenCompass's
+  it reads ``$70,000`` as 70000, not 000, and gives '' (no answer) when there is no number.
+- `Gsm8kEvaluator`: numeric equality within 1e-6 (``18.00`` is 18).
 
-- ``gsm8k_gen_4_shot_cot_chat_prompt`` (chat turns) and ``gsm8k_gen_4_shot_cot_str`` (one
-  string), both abbr ``gsm8k``; ``demo/demo_gsm8k_gen_4_shot_cot_chat_prompt`` is the chat
-  config on the first 8 test questions with abbr ``demo_gsm8k`` (AISBench builds demos as
-  ``abbr = 'demo_' + abbr`` and ``test_range = '[0:8]'``). AISBench ships no 4-shot string demo;
-  ``demo_gsm8k_gen_4_shot_cot_str`` follows the same demo rule. The string configs get the abbrs
-  ``gsm8k_str``/``demo_gsm8k_str`` here, not AISBench's shared ``gsm8k``, because a sample is
-  identified by (abbr, index) and the two prompt styles must not collide.
-- max_out_len: OpenCompass's ``gsm8k_gen_1d7fe4`` sets ``GenInferencer(max_out_len=512)``;
-  AISBench's dataset configs leave the inferencer bare (``GenInferencer()``) and take the output
-  limit from the model config (``vllm_api_general_chat``: 2048). So these configs set none and
-  the backend's ``max_out_len`` applies, as in AISBench.
-- The shots are OpenCompass's ``gsm8k_gen_1d7fe4`` ones (Angelo & Melanie -> 4, Mark's
-  basketball -> 201, Bella's marbles -> 140, fruit baskets -> 146): GSM8K train lines 7365,
-  1709, 670 and 6725, with the ``<<...>>`` calculator notes removed and ``#### N`` written as
-  ``The answer is N`` plus a newline, exactly as that config's BOT turns read. Its string form is
-  the turns joined by newlines, which is what OpenCompass sends for that config to a model
-  without a meta template (and the form of AISBench's string templates).
-- ``gsm8k_gen_0_shot_cot_chat_prompt`` (and its 8-question demo): AISBench's one instruction
-  turn, no examples (abbrs ``gsm8k_0_shot``/``demo_gsm8k_0_shot``); about 100 tokens a prompt
-  instead of 1,500, so small models on a CPU answer in seconds.
+The prompts are in the config files (``configs/datasets/gsm8k``): 4-shot chat and string,
+0-shot chat, and their 8-question demos.
 """
 
 from __future__ import annotations
@@ -33,23 +19,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pytest_aisbench.datasets.base import DatasetConfig, Sample
+from pytest_aisbench.datasets.base import BaseDataset, Splits
 from pytest_aisbench.errors import DatasetError
-from pytest_aisbench.utils.prompt import PromptList, PromptType
+from pytest_aisbench.openicl.icl_evaluator import BaseEvaluator
+from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 GSM8K_FOLDER = "gsm8k"
-SHOT_LINES = (7365, 1709, 670, 6725)
-"""1-based lines of train.jsonl holding the four worked examples, in prompt order."""
-DEMO_SIZE = 8
-QUESTION_TEMPLATE = "Question: {question}\nLet's think step by step\nAnswer:"
-ZERO_SHOT_TEMPLATE = (
-    "Answer the following question.The last line of the response should follow this format: "
-    '"answer:$ANSWER" (without quotes), where ANSWER is a number. Let\'s think step by step.'
-    "\n\nQuestion: {question}"
-)
-"""AISBench's ``gsm8k_gen_0_shot_cot_chat_prompt`` turn, as it reads there (its missing space
-after the first period included): a short prompt, for quick runs of small models."""
 FINAL_MARK = "#### "
 HOW_TO_GET = (
     "GSM8K is published by OpenAI at https://github.com/openai/grade-school-math "
@@ -125,57 +102,6 @@ def solution_to_cot(solution: str) -> str:
     return f"{_CALCULATOR_NOTE.sub('', steps)}The answer is {final.strip()}\n"
 
 
-@functools.cache
-def few_shot_turns(train_path: Path) -> tuple[tuple[str, str], ...]:
-    """The four worked examples as (HUMAN, BOT) prompt pairs, read from GSM8K's train split."""
-    problems = read_problems(train_path)
-    if len(problems) < max(SHOT_LINES):
-        raise DatasetError(
-            f"{train_path.absolute()} has {len(problems)} problems; the few-shot examples need "
-            f"line {max(SHOT_LINES)}. {HOW_TO_GET}"
-        )
-    shots = (problems[line - 1] for line in SHOT_LINES)
-    return tuple(
-        (QUESTION_TEMPLATE.format(question=shot.question), solution_to_cot(shot.solution))
-        for shot in shots
-    )
-
-
-def build_prompt(
-    question: str,
-    shots: tuple[tuple[str, str], ...],
-    chat: bool,
-    template: str = QUESTION_TEMPLATE,
-) -> PromptType:
-    """The prompt for one question: the worked examples, then the question in `template`; chat
-    turns, or the same turns joined as one string."""
-    prompt = PromptList()
-    for human, bot in shots:
-        prompt.append({"role": "HUMAN", "prompt": human})
-        prompt.append({"role": "BOT", "prompt": bot})
-    prompt.append({"role": "HUMAN", "prompt": template.format(question=question)})
-    return prompt if chat else prompt.to_text()
-
-
-def load_samples(
-    datasets_dir: Path, *, abbr: str, chat: bool, limit: int | None, few_shot: bool = True
-) -> list[Sample]:
-    """The first `limit` (all when None) GSM8K test questions as samples of dataset `abbr`."""
-    folder = Path(datasets_dir) / GSM8K_FOLDER
-    shots = few_shot_turns(folder / "train.jsonl") if few_shot else ()
-    template = QUESTION_TEMPLATE if few_shot else ZERO_SHOT_TEMPLATE
-    problems = read_problems(folder / "test.jsonl")[:limit]
-    return [
-        Sample(
-            dataset=abbr,
-            index=index,
-            prompt=build_prompt(problem.question, shots, chat, template),
-            reference=reference_answer(problem.solution),
-        )
-        for index, problem in enumerate(problems)
-    ]
-
-
 def extract_answer(text: str) -> str | None:
     """The last number before any follow-on ``Question:``, without commas; None if there is none.
 
@@ -193,30 +119,47 @@ def answers_match(pred: str, ref: str) -> bool:
         return pred == ref
 
 
-def _config(
-    name: str, abbr: str, *, chat: bool, limit: int | None, few_shot: bool = True
-) -> DatasetConfig:
-    """One named config; they differ only in prompt style, shots and how many questions."""
-    return DatasetConfig(
-        name=name,
-        abbr=abbr,
-        path=GSM8K_FOLDER,
-        load=functools.partial(load_samples, abbr=abbr, chat=chat, limit=limit, few_shot=few_shot),
-        extract=extract_answer,
-        compare=lambda extracted, sample: answers_match(extracted, sample.reference),
-    )
+@LOAD_DATASET.register_module()
+class GSM8KDataset(BaseDataset):
+    """GSM8K's two splits from ``<path>/{train,test}.jsonl``."""
+
+    @staticmethod
+    def load(path: str, **kwargs: Any) -> Splits:
+        folder = Path(path)
+        return {
+            split: [
+                {"question": p.question, "answer": p.solution}
+                for p in read_problems(folder / f"{split}.jsonl")
+            ]
+            for split in ("train", "test")
+        }
 
 
-GSM8K_CONFIGS: tuple[DatasetConfig, ...] = (
-    _config("demo_gsm8k_gen_4_shot_cot_chat_prompt", "demo_gsm8k", chat=True, limit=DEMO_SIZE),
-    _config("gsm8k_gen_4_shot_cot_chat_prompt", "gsm8k", chat=True, limit=None),
-    _config("demo_gsm8k_gen_4_shot_cot_str", "demo_gsm8k_str", chat=False, limit=DEMO_SIZE),
-    _config("gsm8k_gen_4_shot_cot_str", "gsm8k_str", chat=False, limit=None),
-    _config("demo_gsm8k_gen_0_shot_cot_chat_prompt", "demo_gsm8k_0_shot", chat=True,
-            limit=DEMO_SIZE, few_shot=False),
-    _config("gsm8k_gen_0_shot_cot_chat_prompt", "gsm8k_0_shot", chat=True, limit=None,
-            few_shot=False),
-)  # fmt: skip
+@TEXT_POSTPROCESSORS.register_module("gsm8k_dataset")
+def gsm8k_dataset_postprocess(text: str) -> str:
+    """The reference: the final answer of a solution."""
+    return reference_answer(text)
+
+
+@TEXT_POSTPROCESSORS.register_module("gsm8k")
+def gsm8k_postprocess(text: str) -> str:
+    """The answer in a response (`extract_answer`), or '' when it holds no number."""
+    return extract_answer(text) or ""
+
+
+@ICL_EVALUATORS.register_module()
+class Gsm8kEvaluator(BaseEvaluator):
+    """Accuracy of numeric answers (`answers_match`), per sample in ``details``."""
+
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
+        if len(predictions) != len(references):
+            return {"error": "predictions and references have different lengths"}
+        details = [
+            {"pred": p, "answer": r, "correct": answers_match(str(p), str(r))}
+            for p, r in zip(predictions, references, strict=True)
+        ]
+        right = sum(d["correct"] for d in details)
+        return {"accuracy": 100 * right / len(details) if details else 0.0, "details": details}
 
 
 def gold_reply(prompt_text: str, datasets_dir: Path) -> str | None:

@@ -14,10 +14,9 @@ import concurrent.futures
 import dataclasses
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from pytest_aisbench.config import ModelConfig
-from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
+from pytest_aisbench.datasets import DatasetCatalog, DatasetConfig
 from pytest_aisbench.datasets.base import Sample
 from pytest_aisbench.engine.loop import EventLoopThread
 from pytest_aisbench.engine.runner import ModelRunner
@@ -28,7 +27,7 @@ from pytest_aisbench.scoring import score
 from pytest_aisbench.secret import scrub
 
 SampleKey = tuple[str, str, int]
-"""(model abbr, dataset name, sample index)."""
+"""(model abbr, dataset abbr, sample index)."""
 
 
 class Engine:
@@ -37,7 +36,7 @@ class Engine:
     def __init__(
         self,
         models: Sequence[ModelConfig],
-        datasets_dir: Path,
+        datasets: DatasetCatalog,
         plan: dict[tuple[str, str], list[int]],
         max_consecutive_errors: int = 0,
         on_record: Callable[[SampleRecord], None] | None = None,
@@ -48,12 +47,11 @@ class Engine:
         self._runners = {
             config.abbr: ModelRunner(config, max_consecutive_errors) for config in models
         }
-        self._datasets_dir = datasets_dir
+        self._datasets = datasets
         self._plan = plan
         self._futures: dict[SampleKey, concurrent.futures.Future[SampleRecord]] = {}
         self._lock = threading.Lock()
         self._loop: EventLoopThread | None = None
-        self._samples: dict[str, list[Sample]] = {}
 
     def record(self, model: str, dataset: str, index: int) -> SampleRecord:
         """The record of one sample; blocks until its request has finished."""
@@ -69,10 +67,11 @@ class Engine:
     def _start(self, model: str, dataset: str, indices: list[int]) -> None:
         if self._loop is None:
             self._loop = EventLoopThread()
-        config = get_dataset_config(dataset)
-        if dataset not in self._samples:
-            self._samples[dataset] = config.load(self._datasets_dir)
-        samples = [self._samples[dataset][i] for i in indices]
+        config = self._datasets.config(dataset)
+        if config is None:
+            raise KeyError(f"dataset {dataset!r} was not selected in this session")
+        loaded = self._datasets.samples(config)
+        samples = [loaded[i] for i in indices]
         futures = {i: concurrent.futures.Future[SampleRecord]() for i in indices}
         for i, future in futures.items():
             self._futures[(model, dataset, i)] = future
@@ -147,7 +146,8 @@ class _Batch:
     async def one(self, sample: Sample) -> None:
         """One service request."""
         try:
-            output = await self.runner.request(sample.prompt, self.max_out_len, sample.index)
+            limit = sample.max_out_len or self.max_out_len
+            output = await self.runner.request(sample.prompt, limit, sample.index)
             self.settle(sample, output)
         except BackendUnavailable as exc:
             self.settle_unavailable([sample], exc)
@@ -161,7 +161,8 @@ class _Batch:
         """One batch through a local model."""
         try:
             prompts = [s.prompt for s in chunk]
-            outputs = await self.runner.generate_local(prompts, self.max_out_len)
+            limit = max(s.max_out_len or self.max_out_len for s in chunk)  # one per batch
+            outputs = await self.runner.generate_local(prompts, limit)
         except BackendUnavailable as exc:
             self.settle_unavailable(chunk, exc)
             return

@@ -62,9 +62,6 @@ def test_missing_column_names_columns_found(tmp_path: Path) -> None:
         CEvalDataset.load(str(base), name="logic")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="files.read_csv splits lines before parsing: a quoted newline is lost"
-)
 def test_multi_line_question_keeps_its_newline(tmp_path: Path) -> None:
     val = 'id,question,A,B,C,D,answer\n0,"def f():\n    return 1",a,b,c,d,A\n'
     base = write(tmp_path, "logic", {"dev": DEV, "val": val, "test": TEST})

@@ -66,9 +66,6 @@ def test_empty_file_is_an_error(tmp_path: Path) -> None:
         CMMLUDataset.load(str(base), name="agronomy")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="files.read_csv splits lines before parsing: a quoted newline is lost"
-)
 def test_multi_line_question_keeps_its_newline(tmp_path: Path) -> None:
     base = write(tmp_path, "agronomy", {"dev": DEV, "test": HEADER + '0,"a\nb",a,b,c,d,A\n'})
     assert CMMLUDataset.load(str(base), name="agronomy")["test"][0]["question"] == "a\nb"

@@ -91,11 +91,6 @@ def test_a_duplicate_option_gives_the_first_letter_showing_the_correct_text(
     assert (row["B"], row["D"], row["answer"]) == ("same", "same", "B")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="files.read_csv splits the text into lines before csv parses it, which drops the "
-    "newline inside a quoted cell (GPQA questions span lines); reported to the core engineer",
-)
 def test_a_question_over_several_lines_keeps_its_newlines(tmp_path: Path) -> None:
     folder = write_gpqa(tmp_path, [("First line\nsecond line", "a", "b", "c", "d")])
     (row,) = GPQADataset.load(str(folder), name="gpqa_diamond.csv")

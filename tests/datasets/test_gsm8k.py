@@ -1,4 +1,5 @@
-"""GSM8K configs: shots, loading, answer extraction and the errors a bad dataset gives."""
+"""GSM8K: the built-in config files (shots, prompts, demos), the dataset class, the answer
+extraction and evaluator, and the errors a bad dataset gives."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from pathlib import Path
 import pytest
 
 from conftest import DATASETS_DIR
-from pytest_aisbench.datasets.base import DatasetConfig
+from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
 from pytest_aisbench.datasets.gsm8k import (
-    GSM8K_CONFIGS,
+    Gsm8kEvaluator,
     answers_match,
-    build_prompt,
     extract_answer,
-    few_shot_turns,
+    gsm8k_dataset_postprocess,
+    gsm8k_postprocess,
     read_problems,
     reference_answer,
     solution_to_cot,
 )
 from pytest_aisbench.errors import DatasetError
+from pytest_aisbench.openicl.icl_evaluator import judge
 from pytest_aisbench.utils.prompt import PromptList
 
 SOLUTION = (
@@ -38,9 +40,25 @@ def data_dir() -> Path:
     return path
 
 
+NAMES = (
+    "demo_gsm8k_gen_4_shot_cot_chat_prompt",
+    "gsm8k_gen_4_shot_cot_chat_prompt",
+    "demo_gsm8k_gen_4_shot_cot_str",
+    "gsm8k_gen_4_shot_cot_str",
+    "demo_gsm8k_gen_0_shot_cot_chat_prompt",
+    "gsm8k_gen_0_shot_cot_chat_prompt",
+)
+
+
 def config(name: str) -> DatasetConfig:
-    """The GSM8K config called `name`."""
-    return next(c for c in GSM8K_CONFIGS if c.name == name)
+    """The built-in GSM8K config file called `name`, compiled."""
+    return get_dataset_config(name)
+
+
+def shots(data_dir: Path) -> list[tuple[str, str]]:
+    """The 4-shot chat config's worked examples, as (HUMAN, BOT) prompt pairs."""
+    turns = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)[0].prompt.turns()
+    return [(turns[i]["prompt"], turns[i + 1]["prompt"]) for i in range(0, 8, 2)]
 
 
 def write_gsm8k(folder: Path, test_lines: list[str]) -> Path:
@@ -100,25 +118,25 @@ def test_solution_to_cot_removes_notes_and_states_answer() -> None:
 
 
 def test_shots_are_opencompass_train_examples(data_dir: Path) -> None:
-    shots = few_shot_turns(data_dir / "gsm8k" / "train.jsonl")
-    assert [human.split("\n")[0][:40] for human, _ in shots] == [
+    pairs = shots(data_dir)
+    assert [human.split("\n")[0][:40] for human, _ in pairs] == [
         "Question: Angelo and Melanie want to pla",
         "Question: Mark's basketball team scores ",
         "Question: Bella has two times as many ma",
         "Question: A group of 4 fruit baskets con",
     ]
-    assert [bot.rstrip("\n").rsplit("\n", 1)[-1] for _, bot in shots] == [
+    assert [bot.rstrip("\n").rsplit("\n", 1)[-1] for _, bot in pairs] == [
         "The answer is 4",
         "The answer is 201",
         "The answer is 140",
         "The answer is 146",
     ]
-    assert all(human.endswith("\nLet's think step by step\nAnswer:") for human, _ in shots)
-    assert not any("<<" in bot or ">>" in bot or "####" in bot for _, bot in shots)
+    assert all(human.endswith("\nLet's think step by step\nAnswer:") for human, _ in pairs)
+    assert not any("<<" in bot or ">>" in bot or "####" in bot for _, bot in pairs)
 
 
 def test_first_shot_reads_as_in_opencompass(data_dir: Path) -> None:
-    _, bot = few_shot_turns(data_dir / "gsm8k" / "train.jsonl")[0]
+    _, bot = shots(data_dir)[0]
     assert bot.startswith(
         "Angelo and Melanie think they should dedicate 3 hours to each of the 2 chapters, "
         "3 hours x 2 chapters = 6 hours total.\n"
@@ -130,7 +148,7 @@ def test_first_shot_reads_as_in_opencompass(data_dir: Path) -> None:
 
 
 def test_last_shot_matches_opencompass_text(data_dir: Path) -> None:
-    _, bot = few_shot_turns(data_dir / "gsm8k" / "train.jsonl")[3]
+    _, bot = shots(data_dir)[3]
     assert bot == (
         "For the first three baskets, the number of apples and oranges in one basket is 9+15=24\n"
         "In total, together with bananas, the number of fruits in one basket is 24+14=38 for "
@@ -148,21 +166,22 @@ def test_last_shot_matches_opencompass_text(data_dir: Path) -> None:
 
 
 def test_config_names_and_abbrs() -> None:
-    assert [(c.name, c.abbr, c.path, c.max_out_len) for c in GSM8K_CONFIGS] == [
-        ("demo_gsm8k_gen_4_shot_cot_chat_prompt", "demo_gsm8k", "gsm8k", None),
-        ("gsm8k_gen_4_shot_cot_chat_prompt", "gsm8k", "gsm8k", None),
-        ("demo_gsm8k_gen_4_shot_cot_str", "demo_gsm8k_str", "gsm8k", None),
-        ("gsm8k_gen_4_shot_cot_str", "gsm8k_str", "gsm8k", None),
-        ("demo_gsm8k_gen_0_shot_cot_chat_prompt", "demo_gsm8k_0_shot", "gsm8k", None),
-        ("gsm8k_gen_0_shot_cot_chat_prompt", "gsm8k_0_shot", "gsm8k", None),
-    ]
+    assert [(c.name, c.abbr, c.path, c.max_out_len, c.stop_words) for c in map(config, NAMES)] == [
+        (name, abbr, "ais_bench/datasets/gsm8k", None, ())
+        for name, abbr in zip(
+            NAMES,
+            ("demo_gsm8k", "gsm8k", "demo_gsm8k_str", "gsm8k_str", "demo_gsm8k_0_shot",
+             "gsm8k_0_shot"),
+            strict=True,
+        )
+    ]  # fmt: skip
 
 
 def test_the_zero_shot_demo_is_one_instruction_turn_per_question(data_dir: Path) -> None:
     samples = config("demo_gsm8k_gen_0_shot_cot_chat_prompt").load(data_dir)
     four_shot = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)
     assert [s.reference for s in samples] == [s.reference for s in four_shot]
-    turns = list(samples[0].prompt)
+    turns = samples[0].prompt.turns()
     assert [t["role"] for t in turns] == ["HUMAN"]
     assert turns[0]["prompt"].startswith("Answer the following question.The last line")
     assert turns[0]["prompt"].endswith(
@@ -187,9 +206,14 @@ def test_demo_chat_config_loads_first_eight(data_dir: Path) -> None:
 def test_chat_prompt_shape(data_dir: Path) -> None:
     prompt = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)[0].prompt
     assert isinstance(prompt, PromptList)
-    assert [turn["role"] for turn in prompt] == ["HUMAN", "BOT"] * 4 + ["HUMAN"]
-    assert prompt[-1]["prompt"].startswith("Question: Janet\u2019s ducks lay 16 eggs per day.")
-    assert prompt[-1]["prompt"].endswith("farmers' market?\nLet's think step by step\nAnswer:")
+    turns = prompt.turns()  # between the round section's markers, as AISBench writes them
+    assert [turn["role"] for turn in turns] == ["HUMAN", "BOT"] * 4 + ["HUMAN"]
+    assert turns[-1]["prompt"].startswith("Question: Janet\u2019s ducks lay 16 eggs per day.")
+    assert turns[-1]["prompt"].endswith("farmers' market?\nLet's think step by step\nAnswer:")
+    assert [prompt[0], prompt[-1]] == [
+        {"section": "round", "pos": "begin"},
+        {"section": "round", "pos": "end"},
+    ]
 
 
 def test_str_prompt_is_the_chat_turns_joined(data_dir: Path) -> None:
@@ -222,8 +246,8 @@ def test_loading_twice_reuses_the_parse(data_dir: Path) -> None:
 def test_samples_do_not_share_prompt_turns(data_dir: Path) -> None:
     first, second = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)[:2]
     assert isinstance(first.prompt, PromptList) and isinstance(second.prompt, PromptList)
-    first.prompt[0]["prompt"] = "changed"
-    assert second.prompt[0]["prompt"].startswith("Question: Angelo and Melanie")
+    first.prompt[1]["prompt"] = "changed"
+    assert second.prompt[1]["prompt"].startswith("Question: Angelo and Melanie")
 
 
 def test_gold_solutions_extract_to_their_references(data_dir: Path) -> None:
@@ -263,24 +287,36 @@ def test_malformed_line_names_file_and_line(
     assert what in message
 
 
-def test_missing_dataset_names_the_path(tmp_path: Path) -> None:
+def test_a_missing_gsm8k_folder_names_where_it_was_looked_for(tmp_path: Path) -> None:
     with pytest.raises(DatasetError) as info:
         config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(tmp_path)
     message = str(info.value)
-    assert str(tmp_path / "gsm8k" / "train.jsonl") in message
-    assert "github.com/openai/grade-school-math" in message
-    assert "AISBENCH_DATASETS_DIR" in message
+    assert f"{tmp_path / 'gsm8k'} or {tmp_path / 'ais_bench/datasets/gsm8k'}" in message
+    assert "key 'path' 'ais_bench/datasets/gsm8k'" in message
+    assert "AISBENCH_DATASETS_DIR" in message and "AIS_BENCH_DATASETS_CACHE" in message
 
 
-def test_short_train_file_is_reported(tmp_path: Path) -> None:
+def test_a_missing_split_names_the_file_and_where_gsm8k_is_published(tmp_path: Path) -> None:
     (tmp_path / "gsm8k").mkdir()
-    train = tmp_path / "gsm8k" / "train.jsonl"
-    train.write_text(json.dumps({"question": "How many?", "answer": "#### 2"}) + "\n")
-    with pytest.raises(DatasetError, match="need line 7365"):
-        few_shot_turns(train)
+    with pytest.raises(DatasetError) as info:
+        config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(tmp_path)
+    assert str(tmp_path / "gsm8k" / "train.jsonl") in str(info.value)
+    assert "github.com/openai/grade-school-math" in str(info.value)
 
 
-def test_build_prompt_without_shots() -> None:
-    assert build_prompt("What is 2 + 2?", (), chat=False) == (
-        "Question: What is 2 + 2?\nLet's think step by step\nAnswer:"
-    )
+def test_aisbench_s_tree_under_the_datasets_folder_is_found(tmp_path: Path) -> None:
+    """A user who keeps AISBench's layout (<folder>/ais_bench/datasets/gsm8k) needs no move."""
+    tree = tmp_path / "ais_bench" / "datasets"
+    write_gsm8k(tree, [json.dumps({"question": "How many?", "answer": "1 + 1 = 2\n#### 2"})])
+    (sample,) = config("gsm8k_gen_0_shot_cot_chat_prompt").load(tmp_path)
+    assert (sample.index, sample.reference) == (0, "2")
+
+
+def test_postprocessors_and_evaluator_score_as_the_config_says() -> None:
+    assert gsm8k_dataset_postprocess(SOLUTION) == "70000"
+    assert gsm8k_postprocess("so 9 * 2 = 18.\nQuestion: next one has 5") == "18"
+    assert gsm8k_postprocess("no number here") == ""
+    result = Gsm8kEvaluator().score(["18.00", "17", ""], ["18", "18", "3"])
+    assert result["accuracy"] == pytest.approx(100 / 3)
+    assert [d["correct"] for d in result["details"]] == [True, False, False]
+    assert judge(Gsm8kEvaluator(), "18", "18", {}).correct

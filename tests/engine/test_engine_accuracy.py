@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from scripted_backend import Script, Scripted, answer, scripted, scripted_config
 
-from conftest import DATASETS_DIR
+from conftest import DATASETS_DIR, demo_catalog
 from pytest_aisbench.datasets import get_dataset_config
 from pytest_aisbench.datasets.base import Sample
 from pytest_aisbench.engine.accuracy import Engine
@@ -38,16 +38,17 @@ class Run:
         self, cls: type[Scripted], plan: list[int], breaker: int = 0, **keys: object
     ) -> None:
         self.written: list[SampleRecord] = []
+        catalog, self.abbr = demo_catalog(DATASET)
         self.engine = Engine(
             [scripted_config(cls, **keys)],
-            DATASETS_DIR,
-            {("m", DATASET): plan},
+            catalog,
+            {("m", self.abbr): plan},
             max_consecutive_errors=breaker,
             on_record=self.written.append,
         )
 
     def record(self, index: int) -> SampleRecord:
-        return self.engine.record("m", DATASET, index)
+        return self.engine.record("m", self.abbr, index)
 
 
 @pytest.fixture
