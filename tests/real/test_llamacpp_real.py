@@ -53,29 +53,31 @@ def llamacpp_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     server.stop()
 
 
-@pytest.mark.parametrize(
-    ("backend", "token_source"),
-    [("vllm_chat", "usage"), ("vllm_stream_chat", "tokenizer")],
-)
-def test_demo_suite_through_real_llamacpp(
-    suite: pytest.Pytester, llamacpp_port: int, backend: str, token_source: str
+def test_zero_shot_demo_through_real_llamacpp_streamed_and_not(
+    suite: pytest.Pytester, llamacpp_port: int
 ) -> None:
+    """Both OpenAI chat backend files in one session (short 0-shot prompts, 16-token answers):
+    usage when not streamed; in a stream, which has none, the tokenizer at ``path`` counts."""
     require_setup(TOKENIZER / ".ready", "setup_vllm.sh")
     report = suite.path / "report.jsonl"
     result = suite.runpytest(
-        f"--aisbench-model={backend}",
+        "--aisbench-model=vllm_chat",
+        "--aisbench-model=vllm_stream_chat",
+        "--aisbench-dataset=demo_gsm8k_gen_0_shot_cot_chat_prompt",
         "--aisbench-set=host_ip=127.0.0.1",
         f"--aisbench-set=host_port={llamacpp_port}",
-        "--aisbench-set=max_out_len=128",
+        "--aisbench-set=max_out_len=16",
         f"--aisbench-set=path={TOKENIZER}",  # no usage in a llama.cpp stream: count with it
         f"--aisbench-report={report}",
     )
     assert result.ret == 0, result.stdout.str()
     records = samples_of(report)
-    assert [r["index"] for r in records] == list(range(8))
-    assert all(r["outcome"] != "error" and r["prediction"].strip() for r in records)
-    assert all(r["token_source"] == token_source and r["output_tokens"] > 0 for r in records)
-    assert all(r["finish_reason"] in ("stop", "length") for r in records)
-    if backend == "vllm_stream_chat":
-        assert all(0 < r["ttft_s"] < r["e2el_s"] for r in records)
-    result.stdout.fnmatch_lines([f"*{backend}*demo_gsm8k*8*"])
+    for backend, token_source in (("vllm_chat", "usage"), ("vllm_stream_chat", "tokenizer")):
+        rows = [r for r in records if r["model"] == backend]
+        assert [r["index"] for r in rows] == list(range(8))
+        assert all(r["outcome"] != "error" and r["prediction"].strip() for r in rows)
+        assert all(r["token_source"] == token_source and r["output_tokens"] > 0 for r in rows)
+        assert all(r["finish_reason"] in ("stop", "length") for r in rows)
+        result.stdout.fnmatch_lines([f"*{backend}*demo_gsm8k_0_shot*8*"])
+    streamed = [r for r in records if r["model"] == "vllm_stream_chat"]
+    assert all(0 < r["ttft_s"] < r["e2el_s"] for r in streamed)

