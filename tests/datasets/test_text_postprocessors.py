@@ -6,6 +6,7 @@ registry names, the old import path, and the errors a bad config keyword gives."
 from __future__ import annotations
 
 import random
+import re
 import sys
 import zipfile
 from collections.abc import Callable
@@ -115,8 +116,10 @@ def test_first_option_step_one_trap_gives_no_answer() -> None:
     # AISBench's `1.\s?(.*?)$` answered 'A' here; without the cushion nothing else matches
     assert first_option_postprocess(STEP_ONE, "ABCD", cushion=False) == ""
     assert first_option_postprocess("1. x\n2. y, so ABCD all fit", "ABCD", cushion=False) == ""
-    # the cushion (on by default, as in AISBench) still takes any option letter: documented
-    assert first_option_postprocess(STEP_ONE, "ABCD") == "A"
+    # nor with the cushion (on by default): it takes a letter standing alone, not the A of Add
+    assert first_option_postprocess(STEP_ONE, "ABCD") == ""
+    assert first_option_postprocess("I pick (B) here", "ABCD") == "B"
+    assert first_option_postprocess("so **C**", "ABCD") == "C"
 
 
 def test_first_option_restored_comma_reads_only_one_option_is_right() -> None:
@@ -250,6 +253,11 @@ def test_a_type_error_inside_the_function_is_not_blamed_on_the_config() -> None:
 
 TRAP_LINES = ("        r'1.\\s?(.*?)$',\n", "        rf'1.\\s?([{options}])[.。$]?$',\n")
 GLUED = "        rf'故选?\\s*([{options}])'\n"
+CUSHION = ("        rf'([{options}]):',\n", "        rf'([{options}])',\n")
+"""AISBench's cushion patterns: an option letter anywhere, inside a word too."""
+STANDALONE = ("        rf'(?<![A-Za-z])([{options}]):',\n",
+              "        rf'(?<![A-Za-z])([{options}])(?![A-Za-z])',\n")  # fmt: skip
+"""What this project promises instead: a letter standing alone."""
 
 
 class _Quiet:
@@ -273,7 +281,8 @@ class _NoRegistry:
 
 def _aisbench_module(patched: bool) -> dict[str, Any]:
     """AISBench's text_postprocessors from the pinned wheel; `patched`: without the ``1.``
-    patterns and with the missing comma, i.e. what this project promises to match."""
+    patterns, with the missing comma and with the cushion's letters standing alone, i.e. what
+    this project promises to match."""
     from aisbench_corpus import PACKAGE, fetch_wheel, renamed
 
     with zipfile.ZipFile(fetch_wheel()) as archive:
@@ -291,6 +300,9 @@ def _aisbench_module(patched: bool) -> dict[str, Any]:
             source = source.replace(line, "")
         assert source.count(GLUED) == 1
         source = source.replace(GLUED, GLUED.replace("'\n", "',\n"))
+        for theirs, ours in zip(CUSHION, STANDALONE, strict=True):
+            assert source.count(theirs) == 1, theirs
+            source = source.replace(theirs, ours)
     namespace: dict[str, Any] = {"TEXT_POSTPROCESSORS": _NoRegistry(), "AISLogger": _Quiet}
     exec(compile(source, "aisbench_text_postprocessors.py", "exec"), namespace)
     return namespace
@@ -371,8 +383,13 @@ def test_first_option_matches_aisbench_except_its_guesses(
             assert ours == promised, (text, options, cushion)
             if ours != theirs:
                 differ += 1
-                # only where the trap fired, or where the glued "故X" / "只有选项X是对" now match
-                assert "1" in text or "故" in text or "只有" in text, (text, theirs)
+                # only where the trap fired, where the glued "故X" / "只有选项X是对" now match,
+                # or where the cushion would have read a letter inside a word
+                inside_a_word = re.search(rf"[A-Za-z][{options}]|[{options}][A-Za-z]", text)
+                assert "1" in text or "故" in text or "只有" in text or inside_a_word, (
+                    text,
+                    theirs,
+                )
             assert first_option_postprocess_v1(text, options, cushion) == aisbench_promised[
                 "first_option_postprocess_v1"
             ](text, options, cushion)

@@ -223,8 +223,10 @@ Deliberately absent: AISBench's ``1.\\s?(.*?)$`` (and its dead twin ``1.\\s?([op
 which fires on any "1" followed by any character and returns the first option letter found
 anywhere after it: a chain of thought with "Step 1: ..." parses as 'A' (AISBench issue #209).
 """
-_CUSHION_PATTERNS = (r"(@):", r"(@)")
-"""With ``cushion=True``: an option letter followed by a colon, then any option letter."""
+_CUSHION_PATTERNS = (r"(?<![A-Za-z])(@):", r"(?<![A-Za-z])(@)(?![A-Za-z])")
+"""With ``cushion=True``: an option letter standing alone followed by a colon, then any option
+letter standing alone ("B", "(B)", "**B**"). AISBench takes an option letter anywhere, the
+'A' of "Add" too: a guess at a text that states no answer, which is ``no_answer`` here."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -250,9 +252,9 @@ def first_option_postprocess(text: str, options: str, cushion: bool = True) -> s
     written ``^(X)[...]``, with the same results (its mid-text matches captured only the space
     and never answered). Option characters are escaped.
 
-    Kept as AISBench has it: the cushion (on by default, and AISBench's configs leave it on)
-    takes the first option letter anywhere, so a text that states no answer still gives one
-    (the 'A' of "Add"); ``cushion=False`` gives '' there.
+    The cushion (on by default, and AISBench's configs leave it on) takes an option letter
+    only where it stands alone ("B", "(B)", "**B**"), not inside a word: AISBench reads the 'A'
+    of "Add", so a text that states no answer still votes; here it is '' (no answer).
     """
     _option_class("first_option_postprocess", options)
     text = text.strip()
