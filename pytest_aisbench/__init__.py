@@ -6,6 +6,7 @@ prompt types) plus the plugin's errors and records; everything else is internal.
 
 from __future__ import annotations
 
+from pytest_aisbench.datasets import Dataset
 from pytest_aisbench.errors import (
     AisbenchError,
     BackendError,
@@ -26,6 +27,7 @@ from pytest_aisbench.models import (
 )
 from pytest_aisbench.outcomes import SampleResult
 from pytest_aisbench.records import OUTCOMES, SampleRecord
+from pytest_aisbench.scorers import Score
 from pytest_aisbench.utils.prompt import PromptList, PromptType
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "BaseAPIModel",
     "BaseModel",
     "ConfigError",
+    "Dataset",
     "DatasetError",
     "Output",
     "PromptList",
@@ -43,6 +46,7 @@ __all__ = [
     "ResponseError",
     "SampleRecord",
     "SampleResult",
+    "Score",
     "ServerError",
     "ServerStartError",
     "TransportError",

@@ -6,10 +6,11 @@ from typing import Any, NoReturn
 
 import pytest
 
-MARKER_KEYS = {"datasets", "min_accuracy", "slo"}
+MARKER_KEYS = {"dataset", "datasets", "min_accuracy", "slo"}
 MARKER_HELP = (
-    "aisbench(datasets=[...], min_accuracy=None, slo=[...]): the datasets a sample test runs "
-    "by default, their accuracy gate, and a perf test's SLOs"
+    "aisbench(datasets=[...], dataset=Dataset(...), min_accuracy=None, slo=[...]): the "
+    "datasets a sample test runs by default (config names, or datasets declared in pytest), "
+    "their accuracy gate, and a perf test's SLOs"
 )
 USAGE_ERROR_PREFIX = "aisbench usage error: "
 """Starts the message of a collection error that bad input caused (exit status 4)."""
@@ -25,6 +26,8 @@ def marker_kwargs(node: Any) -> dict[str, Any]:
             f"{node.nodeid}: unknown aisbench marker keys "
             f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}"
         )
+    if "dataset" in kwargs:  # one declared dataset: the same as a list of one
+        kwargs["datasets"] = [*kwargs.get("datasets", []), kwargs.pop("dataset")]
     return kwargs
 
 

@@ -13,6 +13,7 @@ Only ``error`` fails an item by default; ``--aisbench-strict`` fails every outco
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -65,6 +66,28 @@ class SampleResult:
 
     record: SampleRecord
     strict: bool
+
+    @property
+    def prediction(self) -> str:
+        """The answer as the model gave it (its reasoning apart)."""
+        return self.record.prediction
+
+    @property
+    def reasoning(self) -> str:
+        return self.record.reasoning
+
+    @property
+    def reference(self) -> Any:
+        return self.record.reference
+
+    @property
+    def extracted(self) -> str | None:
+        """The answer as the dataset read it, or None."""
+        return self.record.extracted
+
+    @property
+    def outcome(self) -> str:
+        return self.record.outcome
 
     def check(self) -> None:
         """Fail the test when the sample's outcome fails it (see the module docstring)."""

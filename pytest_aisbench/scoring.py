@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,13 +24,13 @@ def score(
     """The record of one finished request.
 
     In AISBench's order: the backend's ``pred_postprocessor`` (`postprocess`), then the text up
-    to the dataset's first stop word, then the dataset's extraction (its config's
-    ``pred_postprocessor``), then its evaluator (`decide_outcome`). The record keeps the
-    prediction as it came.
+    to the dataset's first stop word, without its reasoning (`without_reasoning`), then the
+    dataset's extraction (its config's ``pred_postprocessor``), then its evaluator
+    (`decide_outcome`). The record keeps the prediction as it came.
     """
     text = output.content if postprocess is None else str(postprocess(output.content))
-    text = cut_at_stop_words(text, dataset.stop_words)
-    extracted = dataset.extract(text) if output.success else None
+    answer = without_reasoning(cut_at_stop_words(text, dataset.stop_words))
+    extracted = dataset.extract(answer) if output.success and answer is not None else None
     times = output.content_times_ns
     start = output.send_time_ns
     return SampleRecord(
@@ -60,3 +61,17 @@ def cut_at_stop_words(text: str, stop_words: tuple[str, ...]) -> str:
     ``Question:``), as a stopping criterion would have ended it."""
     ends = [at for word in stop_words if (at := text.find(word)) >= 0]
     return text[: min(ends)] if ends else text
+
+
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
+
+
+def without_reasoning(text: str) -> str | None:
+    """The answer without the model's reasoning: ``<think>...</think>`` blocks removed (and
+    what comes before a lone ``</think>``, for servers that drop the opening tag). A block left
+    open (the answer was cut while thinking) has no answer: None. A server's separate
+    ``reasoning_content`` never reaches here."""
+    if "</think>" in text and "<think>" not in text:
+        text = text.rsplit("</think>", 1)[1]
+    text = _THINK.sub("", text)
+    return None if "<think>" in text else text

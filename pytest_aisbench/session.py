@@ -19,7 +19,7 @@ from pytest_aisbench.backend_files import (
     parse_override,
 )
 from pytest_aisbench.config import ModelConfig
-from pytest_aisbench.datasets import DatasetCatalog, DatasetConfig
+from pytest_aisbench.datasets import Dataset, DatasetCatalog, DatasetConfig
 from pytest_aisbench.datasets.base import Sample
 from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.engine.runner import CircuitBreaker
@@ -140,12 +140,16 @@ class AisbenchSession:
         """A dataset's samples, read once per session."""
         return self.catalog.samples(dataset)
 
-    def refs(self, marker_datasets: list[str], marker_min: float | None) -> list[SampleRef]:
+    def refs(
+        self, marker_datasets: list[str | Dataset], marker_min: float | None
+    ) -> list[SampleRef]:
         """The items of one sample test: every selected model x dataset x sample."""
         names = list(self.settings.dataset_names) or marker_datasets
         refs: list[SampleRef] = []
         for model in self.models:
-            for name, dataset in [(n, d) for n in names for d in self.catalog.configs(n)]:
+            for name, dataset in [
+                (getattr(n, "abbr", n), d) for n in names for d in self.catalog.configs(n)
+            ]:
                 gate = next(
                     (
                         v

@@ -14,8 +14,9 @@ from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, DatasetConfig, Sample
 from pytest_aisbench.datasets.catalog import DatasetCatalog, get_dataset_config
+from pytest_aisbench.datasets.declared import Dataset
 
-_NOT_FAMILIES = {"base", "catalog", "config_files", "files", "openicl", "shapes"}
+_NOT_FAMILIES = {"base", "catalog", "config_files", "declared", "files", "openicl", "shapes"}
 
 
 def family_modules() -> list[str]:
@@ -42,6 +43,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BaseDataset",
+    "Dataset",
     "DatasetCatalog",
     "DatasetConfig",
     "Sample",

@@ -13,6 +13,7 @@ from pytest_aisbench.datasets.config_files import (
     find_dataset_file,
     read_dataset_file,
 )
+from pytest_aisbench.datasets.declared import Dataset
 from pytest_aisbench.datasets.openicl import compile_entry
 from pytest_aisbench.datasets.shapes import SHAPES_CONFIGS
 from pytest_aisbench.errors import ConfigError
@@ -33,11 +34,15 @@ class DatasetCatalog:
         self._samples: dict[str, list[Sample]] = {}
         self._lock = threading.RLock()
 
-    def configs(self, name: str) -> list[DatasetConfig]:
-        """The datasets `name` selects (``NAME`` or ``NAME/SUFFIX``): one per dataset dict."""
+    def configs(self, selected: str | Dataset) -> list[DatasetConfig]:
+        """The datasets a name selects (``NAME`` or ``NAME/SUFFIX``: one per dataset dict), or
+        a `Dataset` declared in pytest."""
+        name = selected.abbr if isinstance(selected, Dataset) else selected
         with self._lock:
             if name not in self._by_name:
-                configs = self._compile(name)
+                configs = (
+                    [selected.to_config()] if isinstance(selected, Dataset) else self._compile(name)
+                )
                 for config in configs:
                     known = self._by_abbr.get(config.abbr)
                     if known is not None and known.source != config.source:
