@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
-
-from pytest_aisbench.errors import DatasetError
 
 _CUT = re.compile(r"[\n.,]")
 _NOT_WORD = re.compile(r"[^\w\s]")
 _ARTICLE = re.compile(r"\b(a|an|the)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-
-
-def row_error(file: str | Path, index: int, message: str, first_line: int = 1) -> DatasetError:
-    """A row that was read but is wrong (a label out of range, too few options): the error names
-    the file and the line, which is `first_line` + `index` in files of one row per line."""
-    return DatasetError(f"{Path(file).absolute()}, line {first_line + index}: {message}")
 
 
 def general_postprocess(text: str) -> str:

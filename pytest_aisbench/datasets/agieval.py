@@ -26,9 +26,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._rows import bad_row, lacks
 from pytest_aisbench.datasets.base import BaseDataset, Row
-from pytest_aisbench.datasets.files import read_jsonl, require_columns
+from pytest_aisbench.datasets.files import bad_row, lacks, read_jsonl, require_columns
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET

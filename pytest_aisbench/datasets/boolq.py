@@ -17,9 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._rows import bad_row
 from pytest_aisbench.datasets.base import BaseDataset, Row
-from pytest_aisbench.datasets.files import read_jsonl, require_columns
+from pytest_aisbench.datasets.files import bad_row, read_jsonl, require_columns
 from pytest_aisbench.registry import LOAD_DATASET
 
 V2_LABELS = {"true": "A", "false": "B"}

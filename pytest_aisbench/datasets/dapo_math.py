@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import missing
-from pytest_aisbench.errors import ConfigError, DatasetError
+from pytest_aisbench.datasets.files import bad_row, lacks, missing, read_parquet
+from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 DEFAULT_FILE = "dapo-math-17k.parquet"
-INSTALL_HINT = "pip install 'pytest-aisbench[parquet]'"
 ANSWER_PATTERN = r"(?i)Answer\s*:\s*([^\n]+)"
 STRICT_BOX_TAIL = 100
 """The strict scoring looks for the box only in the reply's last 100 characters (DAPO's)."""
@@ -73,32 +72,14 @@ def _parquet_file(path: Path, file_name: str | None) -> Path:
     return file
 
 
-def read_parquet(file: Path) -> list[Row]:
-    """A parquet file's rows as dicts (pyarrow, imported only here since it is optional)."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise ConfigError(
-            f"{file}: reading parquet datasets needs pyarrow, which is not installed: "
-            f"{INSTALL_HINT}"
-        ) from None
-    try:
-        rows: list[Row] = pq.read_table(file).to_pylist()
-    except Exception as exc:  # pyarrow's ArrowInvalid, OSError for a damaged file
-        raise DatasetError(f"{file.absolute()}: not a readable parquet file ({exc})") from None
-    return rows
-
-
 def _row(record: Row, file: Path, index: int) -> Row:
     """One problem: the user's message and the ground truth (as a string)."""
-    where = f"{file.absolute()}, row {index}"
-    found = ", ".join(map(repr, record)) or "(none)"
     for column in ("prompt", "reward_model"):
         if column not in record:
-            raise DatasetError(f"{where}: no column {column!r}; columns found: {found}")
+            raise bad_row(file, index, lacks(record, column))
     messages = record["prompt"]
     if not isinstance(messages, list) or not messages:
-        raise DatasetError(f"{where}: 'prompt' must be a non-empty list of messages")
+        raise bad_row(file, index, "'prompt' must be a non-empty list of messages")
     content = next(
         (m.get("content", "") for m in messages if isinstance(m, dict) and m.get("role") == "user"),
         None,
@@ -108,7 +89,7 @@ def _row(record: Row, file: Path, index: int) -> Row:
         content = first.get("content", "") if isinstance(first, dict) else str(first)
     reward = record["reward_model"]
     if not isinstance(reward, dict) or "ground_truth" not in reward:
-        raise DatasetError(f"{where}: 'reward_model' has no 'ground_truth'")
+        raise bad_row(file, index, "'reward_model' has no 'ground_truth'")
     return {
         "prompt": content,
         "answer": str(reward["ground_truth"]),

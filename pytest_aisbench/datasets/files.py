@@ -1,5 +1,5 @@
-"""Reading a dataset's files: JSONL, JSON, CSV and TSV rows, with errors that name the file,
-the line and the column, and the hint to the datasets folder when a file is missing.
+"""Reading a dataset's files: JSONL, JSON, CSV, TSV and parquet rows, with errors that name the
+file, the line and the column, and the hint to the datasets folder when a file is missing.
 
 Every dataset class reads through these, so a bad download or edit reads the same way for each
 family: ``<file>, line 7: not valid JSON (...)``.
@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pytest_aisbench.datasets.base import Row
-from pytest_aisbench.errors import DatasetError
+from pytest_aisbench.errors import ConfigError, DatasetError
 
 WHERE = (
     "datasets are read from the folder given by --aisbench-datasets-dir, $AISBENCH_DATASETS_DIR, "
     "$AIS_BENCH_DATASETS_CACHE or the ini option aisbench_datasets_dir"
 )
+PARQUET_EXTRA = "pip install 'pytest-aisbench[parquet]'"
+"""What to install for parquet datasets (MMLU-Pro, DAPO-Math): pyarrow is an optional extra."""
 
 
 def missing(path: Path, what: str = "dataset file") -> DatasetError:
@@ -79,16 +82,66 @@ def read_csv(
     return rows
 
 
+def read_parquet(path: str | Path) -> list[Row]:
+    """A parquet file's rows as dicts. pyarrow is optional (the ``parquet`` extra), so it is
+    imported only here: without it the error says what to install."""
+    file = Path(path)
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ConfigError(
+            f"{file}: reading parquet datasets needs pyarrow, which is not installed: "
+            f"{PARQUET_EXTRA}"
+        ) from None
+    try:
+        rows: list[Row] = pq.read_table(file).to_pylist()
+    except FileNotFoundError:
+        raise missing(file) from None
+    except Exception as exc:  # pyarrow's ArrowInvalid, OSError for a damaged file
+        raise DatasetError(f"{file.absolute()}: not a readable parquet file ({exc})") from None
+    return rows
+
+
 def require_columns(rows: list[Row], columns: Iterable[str], source: str) -> None:
     """Every row has `columns`; the first that lacks one is named with what it has."""
     wanted = list(columns)
     for number, row in enumerate(rows):
         lacking = [c for c in wanted if c not in row]
         if lacking:
-            raise DatasetError(
-                f"{source}: row {number} has no column {', '.join(map(repr, lacking))}; "
-                f"columns found: {', '.join(map(repr, row)) or '(none)'}"
-            )
+            raise DatasetError(f"{source}: row {number} has {lacks(row, *lacking)}")
+
+
+def lacks(row: Row, *columns: str) -> str:
+    """What a row without `columns` lacks, with the columns it has, so a renamed column in a
+    download is seen at once."""
+    found = ", ".join(map(repr, row)) or "(none)"
+    return f"no column {', '.join(map(repr, columns))}; columns found: {found}"
+
+
+def bad_row(path: str | Path, index: int, message: str) -> DatasetError:
+    """The error for a row that was read but is wrong (a label outside its set, too few
+    options), named by file and line like the readers' own errors.
+
+    `index` counts the rows a reader returned, and the readers skip blank lines, so the line
+    is looked up again here, only when there is an error. A parquet row has no line: its index
+    is named."""
+    file = Path(path)
+    line = None if file.suffix == ".parquet" else _row_line(file, index)
+    where = f"line {line}" if line is not None else f"row {index}"
+    return DatasetError(f"{file.absolute()}, {where}: {message}")
+
+
+def _row_line(file: Path, index: int) -> int | None:
+    """The 1-based line of the `index`-th row: `read_jsonl` skips blank lines, `read_csv` (of a
+    file without a header line, one row a line: a TSV, a labels list) empty ones. None when
+    the file cannot be read again or has fewer rows."""
+    try:
+        lines = file.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    jsonl = file.suffix == ".jsonl"
+    numbers = (n for n, line in enumerate(lines, start=1) if (line.strip() if jsonl else line))
+    return next(itertools.islice(numbers, index, None), None)
 
 
 def _text(file: Path) -> str:

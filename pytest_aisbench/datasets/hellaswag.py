@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_aisbench.datasets._common import row_error
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import read_jsonl, require_columns
+from pytest_aisbench.datasets.files import bad_row, read_jsonl, require_columns
 from pytest_aisbench.registry import LOAD_DATASET
 
 LETTERS = "ABCD"
@@ -29,10 +28,10 @@ def _read(file: str | Path) -> list[Row]:
     for index, row in enumerate(rows):
         choices = row["choices"]
         if not isinstance(choices, list) or len(choices) != len(LETTERS):
-            raise row_error(file, index, f"'choices' must be a list of 4 endings, got {choices!r}")
+            raise bad_row(file, index, f"'choices' must be a list of 4 endings, got {choices!r}")
         gold = row["gold"]
         if type(gold) is not int or not 0 <= gold < len(LETTERS):
-            raise row_error(file, index, f"'gold' must be 0, 1, 2 or 3, got {gold!r}")
+            raise bad_row(file, index, f"'gold' must be 0, 1, 2 or 3, got {gold!r}")
     return rows
 
 

@@ -13,33 +13,13 @@ from typing import Any
 
 from pytest_aisbench.datasets._common import length_mismatch, right_or_wrong
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import missing, require_columns
-from pytest_aisbench.errors import ConfigError, DatasetError
+from pytest_aisbench.datasets.files import missing, read_parquet, require_columns
 from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 
 CHOICES = list("ABCDEFGHIJKLMNOP")
 SPLITS = ("test", "validation")
 COT_PREFIX = "A: Let's think step by step."
-INSTALL_HINT = "pip install 'pytest-aisbench[parquet]'"
-
-
-def read_parquet(file: Path) -> list[Row]:
-    """A parquet file's rows as dicts (pyarrow, imported only here)."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise ConfigError(
-            f"{file}: reading parquet datasets needs pyarrow, which is not installed: "
-            f"{INSTALL_HINT}"
-        ) from None
-    try:
-        rows: list[Row] = pq.read_table(file).to_pylist()
-    except FileNotFoundError:
-        raise missing(file) from None
-    except Exception as exc:  # pyarrow's ArrowInvalid and OSError for a damaged file
-        raise DatasetError(f"{file.absolute()}: not a readable parquet file ({exc})") from None
-    return rows
 
 
 def split_files(folder: Path, split: str) -> list[Path]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_aisbench.datasets._common import row_error
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import read_csv, read_jsonl, require_columns
+from pytest_aisbench.datasets.files import bad_row, read_csv, read_jsonl, require_columns
 from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.registry import LOAD_DATASET
 
@@ -43,11 +42,9 @@ def read_labelled(
         try:
             label = int(cell["label"].strip())
         except ValueError:
-            raise row_error(
-                label_file, index, f"label {cell['label']!r} is not an integer"
-            ) from None
+            raise bad_row(label_file, index, f"label {cell['label']!r} is not an integer") from None
         if allowed is not None and label not in allowed:
-            raise row_error(label_file, index, f"label {label} is not one of {list(allowed)}")
+            raise bad_row(label_file, index, f"label {label} is not one of {list(allowed)}")
         labels.append(label)
     return list(zip(rows, labels, strict=True))
 

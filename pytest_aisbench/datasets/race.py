@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_aisbench.datasets._common import row_error
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import read_jsonl, require_columns
+from pytest_aisbench.datasets.files import bad_row, read_jsonl, require_columns
 from pytest_aisbench.registry import LOAD_DATASET
 
 LETTERS = "ABCD"
@@ -24,7 +23,7 @@ def _read(file: Path) -> list[Row]:
     for index, row in enumerate(rows):
         options = row["options"]
         if not isinstance(options, list) or len(options) < len(LETTERS):
-            raise row_error(file, index, f"'options' must be a list of 4, got {options!r}")
+            raise bad_row(file, index, f"'options' must be a list of 4, got {options!r}")
         out.append(
             {
                 "article": row["article"],

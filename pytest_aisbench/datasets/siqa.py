@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_aisbench.datasets._common import row_error
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import read_csv, read_jsonl, require_columns
+from pytest_aisbench.datasets.files import bad_row, read_csv, read_jsonl, require_columns
 from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.registry import LOAD_DATASET
 
@@ -49,7 +48,7 @@ class siqaDataset_V2(BaseDataset):
             text = cell["label"].strip()
             if text not in ("1", "2", "3"):
                 # AISBench indexes " ABC" with it, so 0 gave a blank and -1 gave C
-                raise row_error(label_file, index, f"label {text!r} is not 1, 2 or 3")
+                raise bad_row(label_file, index, f"label {text!r} is not 1, 2 or 3")
             number = int(text)
             candidates = [
                 [f"{letter}. {row[column]}", letter, row[column]]

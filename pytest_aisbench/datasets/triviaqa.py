@@ -13,9 +13,9 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._common import general_postprocess, length_mismatch, row_error
+from pytest_aisbench.datasets._common import general_postprocess, length_mismatch
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import read_csv, read_jsonl
+from pytest_aisbench.datasets.files import bad_row, read_csv, read_jsonl
 from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 
@@ -27,7 +27,7 @@ def _aliases(file: Path, index: int, cell: str) -> list[Any]:
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         value = None
     if not isinstance(value, list) or not value:
-        raise row_error(file, index, f"the answers are not a non-empty list literal: {cell[:80]!r}")
+        raise bad_row(file, index, f"the answers are not a non-empty list literal: {cell[:80]!r}")
     return value
 
 

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._common import row_error
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import read_jsonl, require_columns
+from pytest_aisbench.datasets.files import bad_row, read_jsonl, require_columns
 from pytest_aisbench.registry import LOAD_DATASET
 
 DEV_FILE = "dev.jsonl"
@@ -30,7 +29,7 @@ def _letter(file: Path, index: int, answer: Any) -> str:
     if answer == "":
         return "NULL"
     if str(answer) not in ("1", "2"):
-        raise row_error(file, index, f"'answer' must be 1, 2 or empty, got {answer!r}")
+        raise bad_row(file, index, f"'answer' must be 1, 2 or empty, got {answer!r}")
     return " AB"[int(answer)]
 
 
@@ -45,7 +44,7 @@ def _read(file: Path, answer: Callable[[Path, int, Any], Any]) -> list[Row]:
         sentence = row["sentence"]
         pieces = sentence.split("_")
         if len(pieces) < 2:
-            raise row_error(file, index, f"the sentence has no blank '_': {sentence!r}")
+            raise bad_row(file, index, f"the sentence has no blank '_': {sentence!r}")
         out.append(
             {
                 "prompt": sentence,
