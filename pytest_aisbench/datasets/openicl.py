@@ -112,17 +112,17 @@ class _Spec:
         self.train_range = self.check_range(reader, "train_range")
         self.test_range = self.check_range(reader, "test_range")
         infer = self.section(raw, "infer_cfg", INFER_KEYS)
-        self.prompt_template = self.build(infer, "prompt_template", ICL_PROMPT_TEMPLATES)
-        self.ice_template = self.build(infer, "ice_template", ICL_PROMPT_TEMPLATES)
+        self.prompt_template = self.build(infer, "infer_cfg.prompt_template", ICL_PROMPT_TEMPLATES)
+        self.ice_template = self.build(infer, "infer_cfg.ice_template", ICL_PROMPT_TEMPLATES)
         if self.prompt_template is None and (
             self.ice_template is None or not self.ice_template.ice_token
         ):
             raise self.error(
                 "infer_cfg", "needs a prompt_template (or an ice_template with an ice_token)"
             )
-        retriever = self.build(infer, "retriever", ICL_RETRIEVERS)
+        retriever = self.build(infer, "infer_cfg.retriever", ICL_RETRIEVERS)
         self.retriever: BaseRetriever = retriever or ZeroRetriever()
-        inferencer = self.build(infer, "inferencer", ICL_INFERENCERS) or GenInferencer()
+        inferencer = self.build(infer, "infer_cfg.inferencer", ICL_INFERENCERS) or GenInferencer()
         if not getattr(inferencer, "runnable", False):
             why = getattr(inferencer, "why", "it is not a generation inferencer")
             raise self.error("infer_cfg.inferencer", f"{type(inferencer).__name__}: {why}")
@@ -130,11 +130,11 @@ class _Spec:
         scoring = self.section(raw, "eval_cfg", EVAL_KEYS)
         if "evaluator" not in scoring:
             raise self.error("eval_cfg", "needs an evaluator, e.g. dict(type=AccEvaluator)")
-        self.evaluator = self.build(scoring, "evaluator", ICL_EVALUATORS)
+        self.evaluator = self.build(scoring, "eval_cfg.evaluator", ICL_EVALUATORS)
         if not callable(getattr(self.evaluator, "score", None)):
             raise self.error("eval_cfg.evaluator", "must have a score(predictions, references)")
-        self.pred_postprocessor = self.function(scoring, "pred_postprocessor")
-        self.dataset_postprocessor = self.function(scoring, "dataset_postprocessor")
+        self.pred_postprocessor = self.function(scoring, "eval_cfg.pred_postprocessor")
+        self.dataset_postprocessor = self.function(scoring, "eval_cfg.dataset_postprocessor")
 
     # -- checks -------------------------------------------------------------------------------
 
@@ -213,8 +213,9 @@ class _Spec:
         return value
 
     def build(self, section: Mapping[str, Any], key: str, registry: Registry) -> Any:
-        """``section[key] = dict(type=X, **kwargs)`` as ``X(**kwargs)``; None when absent."""
-        spec = section.get(key)
+        """``section[key] = dict(type=X, **kwargs)`` as ``X(**kwargs)``; None when absent.
+        `key` is the dotted path errors name (``infer_cfg.retriever``)."""
+        spec = section.get(key.rpartition(".")[2])
         if spec is None:
             return None
         if not isinstance(spec, dict) or "type" not in spec:
@@ -231,8 +232,9 @@ class _Spec:
             raise self.error(key, f"{getattr(cls, '__name__', cls)}: {exc}") from None
 
     def function(self, section: Mapping[str, Any], key: str) -> Callable[[Any], Any] | None:
-        """A postprocessor, ``dict(type=fn, **kwargs)``, as a one-argument function."""
-        spec = section.get(key)
+        """A postprocessor, ``dict(type=fn, **kwargs)``, as a one-argument function; `key` is
+        the dotted path errors name."""
+        spec = section.get(key.rpartition(".")[2])
         if spec is None:
             return None
         if not isinstance(spec, dict) or "type" not in spec:
