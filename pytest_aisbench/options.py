@@ -61,8 +61,28 @@ def add_options(parser: pytest.Parser) -> None:
     _ini_options(parser)
 
 
+SUITES = ("accuracy", "perf")
+"""The suites that ship with the plugin (the repository's ``suites/``)."""
+
+
+def suite_dir(name: str) -> Path:
+    """A shipped suite's folder: inside the installed package, or the checkout's ``suites/``."""
+    package = Path(__file__).resolve().parent
+    installed = package / "builtin_suites" / name
+    return installed if installed.is_dir() else package.parent / "suites" / name
+
+
 def _selection_options(group: pytest.OptionGroup) -> None:
     """Which backends and datasets run, from where."""
+    group.addoption(
+        "--aisbench-suite",
+        action="append",
+        default=[],
+        choices=SUITES,
+        metavar="NAME",
+        help=f"run a suite that ships with the plugin ({', '.join(SUITES)}), from any folder; "
+        "repeatable",
+    )
     group.addoption(
         "--aisbench-model",
         action="append",

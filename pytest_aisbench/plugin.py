@@ -28,7 +28,7 @@ from pytest_aisbench.markers import (
     marker_kwargs,
     usage_error_at_collection,
 )
-from pytest_aisbench.options import add_options
+from pytest_aisbench.options import add_options, suite_dir
 from pytest_aisbench.outcomes import STATUS, SampleResult, failure_message
 from pytest_aisbench.perf import plugin as perf_plugin
 from pytest_aisbench.records import PROPERTY_NAME, SampleRecord, record_from_properties
@@ -61,6 +61,16 @@ NO_MODEL = "no backend selected: pass --aisbench-model NAME"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """``--aisbench-suite NAME`` adds the shipped suite's folder to what is collected, so an
+    installed plugin runs its suites in an empty folder."""
+    for name in getattr(early_config.known_args_namespace, "aisbench_suite", None) or ():
+        args.append(str(suite_dir(name)))
 
 
 def pytest_configure(config: pytest.Config) -> None:

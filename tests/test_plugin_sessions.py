@@ -145,3 +145,16 @@ def test_dataset_option_replaces_the_suite_default(suite: pytest.Pytester) -> No
         *GOLD, "--aisbench-dataset=demo_gsm8k_gen_4_shot_cot_str", "--collect-only", "-q"
     )
     result.stdout.fnmatch_lines(["*test_gsm8k[[]gold-demo_gsm8k_str-7[]]*", "*8 tests collected*"])
+
+
+def test_a_shipped_suite_runs_from_an_empty_folder(pytester: pytest.Pytester) -> None:
+    """``--aisbench-suite accuracy`` collects the suite that ships with the plugin: no test file
+    of the user's, and the dataset chosen on the command line."""
+    result = pytester.runpytest(
+        *GOLD,
+        "--aisbench-suite=accuracy",
+        "--aisbench-dataset=demo_gsm8k_gen_0_shot_cot_chat_prompt",
+    )
+    result.stdout.fnmatch_lines(["*test_gsm8k.py ........*", "*8 correct*"])
+    assert result.ret == pytest.ExitCode.OK
+    assert not list(pytester.path.glob("*.py"))  # nothing of the user's was there to collect
