@@ -29,7 +29,7 @@ from typing import Any
 from pytest_aisbench.datasets.base import BaseDataset, Row
 from pytest_aisbench.datasets.files import bad_row, lacks, read_jsonl, require_columns
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator, right_or_wrong
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 
 SETTING = "zero-shot"
@@ -273,17 +273,6 @@ def is_equiv(str1: Any, str2: Any, verbose: bool = False) -> bool:
 # --- evaluators --------------------------------------------------------------------------------
 
 
-def _score(predictions: list[Any], references: list[Any], same: Any) -> dict[str, Any]:
-    """AISBench's ``score`` (percent) and per-sample ``details`` (``pred``, ``answer``,
-    ``correct``)."""
-    details = [
-        {"pred": pred, "answer": ref, "correct": bool(same(pred, ref))}
-        for pred, ref in zip(predictions, references, strict=True)
-    ]
-    score = 100 * sum(d["correct"] for d in details) / len(details) if details else 0.0
-    return {"score": score, "details": details}
-
-
 @ICL_EVALUATORS.register_module()
 class AGIEvalEvaluator(BaseEvaluator):
     """Cloze sets: the reply's parsed answer is MATH-equivalent to the label."""
@@ -293,7 +282,8 @@ class AGIEvalEvaluator(BaseEvaluator):
         if len(predictions) != len(references):
             return {"error": "predictions and references have different length"}
         parsed = [parse_math_answer("", pred) for pred in predictions]
-        return _score(parsed, references, is_equiv)
+        correct = [is_equiv(pred, ref) for pred, ref in zip(parsed, references, strict=True)]
+        return right_or_wrong(parsed, references, correct, metric="score")
 
 
 @ICL_EVALUATORS.register_module()
@@ -304,4 +294,5 @@ class AGIEvalEvaluator_mcq(BaseEvaluator):
         """``score`` and ``details``."""
         if len(predictions) != len(references):
             return {"error": "predictions and references have different length"}
-        return _score(predictions, references, lambda pred, ref: pred == ref)
+        correct = [pred == ref for pred, ref in zip(predictions, references, strict=True)]
+        return right_or_wrong(predictions, references, correct, metric="score")

@@ -22,7 +22,7 @@ from typing import Any
 from pytest_aisbench.datasets.base import BaseDataset, Row
 from pytest_aisbench.datasets.files import read_json, require_columns
 from pytest_aisbench.errors import DatasetError
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator, right_or_wrong
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 ANSWER_MARK = "answer is "
@@ -86,12 +86,8 @@ def _exact(predictions: list[Any], references: list[Any]) -> dict[str, Any]:
     """AISBench's ``score`` (percent) and per-sample ``details`` of exact equality."""
     if len(predictions) != len(references):
         return {"error": "predictions and references have different length"}
-    details = [
-        {"pred": pred, "answer": ref, "correct": pred == ref}
-        for pred, ref in zip(predictions, references, strict=True)
-    ]
-    score = 100 * sum(d["correct"] for d in details) / len(details) if details else 0.0
-    return {"score": score, "details": details}
+    correct = [pred == ref for pred, ref in zip(predictions, references, strict=True)]
+    return right_or_wrong(predictions, references, correct, metric="score")
 
 
 @ICL_EVALUATORS.register_module()

@@ -28,7 +28,7 @@ from typing import Any
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
 from pytest_aisbench.datasets.files import bad_row, lacks, missing, read_parquet
 from pytest_aisbench.errors import DatasetError
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator, right_or_wrong
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 DEFAULT_FILE = "dapo-math-17k.parquet"
@@ -202,12 +202,8 @@ def dapo_math_postprocess_v2(solution_str: str) -> str:
 
 def _accuracy(predictions: list[Any], references: list[Any]) -> dict[str, Any]:
     """AISBench's ``accuracy`` (percent) and per-sample ``details`` of exact equality."""
-    details = [
-        {"pred": pred, "answer": ref, "correct": pred == ref}
-        for pred, ref in zip(predictions, references, strict=True)
-    ]
-    accuracy = 100 * sum(d["correct"] for d in details) / len(details) if details else 0.0
-    return {"accuracy": accuracy, "details": details}
+    correct = [pred == ref for pred, ref in zip(predictions, references, strict=True)]
+    return right_or_wrong(predictions, references, correct)
 
 
 @ICL_EVALUATORS.register_module()

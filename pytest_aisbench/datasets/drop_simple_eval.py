@@ -26,7 +26,7 @@ from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, Splits
 from pytest_aisbench.datasets.files import read_jsonl, require_columns
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator, percent
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 
 ANSWER_PATTERN = r"(?i)Answer\s*:\s*([^\n]+)"
@@ -125,10 +125,9 @@ class DropOpenAIEvaluator(BaseEvaluator):
                     "f1": max(f1 for _, f1 in scored),
                 }
             )
-        count = len(details) or 1
         return {
-            "accuracy": 100 * sum(d["correct"] for d in details) / count,
-            "em_score": 100 * sum(d["exact_match"] for d in details) / count,
-            "f1_score": 100 * sum(d["f1"] for d in details) / count,
+            "accuracy": percent(sum(d["correct"] for d in details), len(details)),
+            "em_score": percent(sum(d["exact_match"] for d in details), len(details)),
+            "f1_score": percent(sum(d["f1"] for d in details), len(details)),
             "details": details,
         }

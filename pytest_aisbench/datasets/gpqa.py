@@ -15,10 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._common import length_mismatch, right_or_wrong
 from pytest_aisbench.datasets.base import BaseDataset, Row
 from pytest_aisbench.datasets.files import read_csv, require_columns
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    length_mismatch,
+    right_or_wrong,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 LETTERS = "ABCD"
@@ -90,8 +93,9 @@ class GPQAEvaluator(BaseEvaluator):
 
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         """``accuracy`` in percent and per-sample ``details`` with ``correct``."""
-        if len(predictions) != len(references):
-            return length_mismatch(predictions, references)
+        error = length_mismatch(predictions, references)
+        if error:
+            return error
         correct = [p == r for p, r in zip(predictions, references, strict=True)]
         return right_or_wrong(predictions, references, correct)
 

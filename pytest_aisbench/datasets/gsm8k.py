@@ -23,7 +23,7 @@ from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, Splits
 from pytest_aisbench.errors import DatasetError
-from pytest_aisbench.openicl.icl_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator, right_or_wrong
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 GSM8K_FOLDER = "gsm8k"
@@ -154,12 +154,10 @@ class Gsm8kEvaluator(BaseEvaluator):
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         if len(predictions) != len(references):
             return {"error": "predictions and references have different lengths"}
-        details = [
-            {"pred": p, "answer": r, "correct": answers_match(str(p), str(r))}
-            for p, r in zip(predictions, references, strict=True)
+        correct = [
+            answers_match(str(p), str(r)) for p, r in zip(predictions, references, strict=True)
         ]
-        right = sum(d["correct"] for d in details)
-        return {"accuracy": 100 * right / len(details) if details else 0.0, "details": details}
+        return right_or_wrong(predictions, references, correct)
 
 
 def gold_reply(prompt_text: str, datasets_dir: Path) -> str | None:

@@ -13,11 +13,15 @@ import string
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._common import general_postprocess, length_mismatch, right_or_wrong
 from pytest_aisbench.datasets.base import BaseDataset, Splits
 from pytest_aisbench.datasets.files import read_jsonl, require_columns
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    length_mismatch,
+    right_or_wrong,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
+from pytest_aisbench.utils.postprocess.text_postprocessors import general_postprocess
 
 TEST_FILE = "test.jsonl"
 # AISBench splits on f"[{string.punctuation}]" unescaped, where "\]" escapes the bracket and so
@@ -51,8 +55,9 @@ class LambadaEvaluator(BaseEvaluator):
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         """``accuracy`` in percent, and ``details`` with ``correct`` per sample (AISBench gives
         only the accuracy)."""
-        if len(predictions) != len(references):
-            return length_mismatch(predictions, references)
+        error = length_mismatch(predictions, references)
+        if error:
+            return error
         words = [first_word(p) for p in predictions]
         correct = [
             general_postprocess(w) == general_postprocess(r)

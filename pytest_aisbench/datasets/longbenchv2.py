@@ -12,11 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._common import length_mismatch
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
 from pytest_aisbench.datasets.files import read_json, read_jsonl, require_columns
 from pytest_aisbench.errors import DatasetError
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    length_mismatch,
+    percent,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 
 COLUMNS = (
@@ -69,8 +72,9 @@ class LongBenchv2Evaluator(BaseEvaluator):
         where a sample has it), and ``details`` with ``correct`` (which AISBench omits)."""
         if not test_set:
             raise ValueError("LongBenchv2Evaluator needs the test set (difficulty, length)")
-        if len(predictions) != len(references):
-            return length_mismatch(predictions, references)
+        error = length_mismatch(predictions, references)
+        if error:
+            return error
         tallies: dict[str, list[int]] = {}  # group -> [correct, total]
         details = []
         for pred, ref, sample in zip(predictions, references, test_set, strict=False):
@@ -86,6 +90,6 @@ class LongBenchv2Evaluator(BaseEvaluator):
         for group in ("accuracy", *(f"accuracy_{g}" for g in (*DIFFICULTIES, *LENGTHS))):
             if group in tallies:
                 right, total = tallies[group]
-                results[group] = 100 * right / total
+                results[group] = percent(right, total)
         results["details"] = details
         return results

@@ -15,11 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pytest_aisbench.datasets._common import length_mismatch, right_or_wrong
 from pytest_aisbench.datasets.base import BaseDataset, Splits
 from pytest_aisbench.datasets.files import read_json
 from pytest_aisbench.errors import ConfigError, DatasetError
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    length_mismatch,
+    right_or_wrong,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 BOXED = "\\boxed{"
@@ -370,8 +373,9 @@ class MATHEvaluator(BaseEvaluator):
 
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         """``accuracy`` in percent and per-sample ``details`` with ``correct``."""
-        if len(predictions) != len(references):
-            return length_mismatch(predictions, references)
+        error = length_mismatch(predictions, references)
+        if error:
+            return error
         correct = [self.is_equiv(p, r) for p, r in zip(predictions, references, strict=True)]
         return right_or_wrong(predictions, references, correct)
 

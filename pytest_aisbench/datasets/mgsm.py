@@ -13,7 +13,7 @@ from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, Row
 from pytest_aisbench.datasets.files import read_csv
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator, accuracy_result
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 LANG_TO_ANSWER_PREFIX = {
@@ -71,5 +71,4 @@ class MGSM_Evaluator(BaseEvaluator):
             {"references": r, "predictions": p, "correct": p == r}
             for p, r in zip(predictions, references, strict=True)
         ]
-        right = sum(d["correct"] for d in details)
-        return {"accuracy": 100 * right / len(details) if details else 0.0, "details": details}
+        return accuracy_result(details)

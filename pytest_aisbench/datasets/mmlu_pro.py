@@ -11,10 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._common import length_mismatch, right_or_wrong
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
 from pytest_aisbench.datasets.files import missing, read_parquet, require_columns
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    length_mismatch,
+    right_or_wrong,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 
 CHOICES = list("ABCDEFGHIJKLMNOP")
@@ -91,8 +94,9 @@ class MMLUProBaseEvaluator(BaseEvaluator):
 
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         """``accuracy`` in percent and per-sample ``details`` with ``correct``."""
-        if len(predictions) != len(references):
-            return length_mismatch(predictions, references)
+        error = length_mismatch(predictions, references)
+        if error:
+            return error
         firsts = [str(p).split("\n")[0].strip() for p in predictions]
         correct = [self.is_equal(p, r) for p, r in zip(firsts, references, strict=True)]
         return right_or_wrong(firsts, references, correct)

@@ -13,11 +13,15 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.datasets._common import general_postprocess, length_mismatch
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
 from pytest_aisbench.datasets.files import bad_row, read_csv, read_jsonl
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    length_mismatch,
+    right_or_wrong,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
+from pytest_aisbench.utils.postprocess.text_postprocessors import general_postprocess
 
 
 def _aliases(file: Path, index: int, cell: str) -> list[Any]:
@@ -91,14 +95,10 @@ class TriviaQAEvaluator(BaseEvaluator):
 
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         """``score`` in percent (AISBench's key) and per-sample ``details`` with ``correct``."""
-        if len(predictions) != len(references):
-            return length_mismatch(predictions, references)
-        details = []
-        for prediction, aliases in zip(predictions, references, strict=True):
-            pred = normalize_prediction(prediction)
-            answers = [general_postprocess(alias).lower() for alias in aliases]
-            details.append(
-                {"pred": pred, "answer": answers, "correct": any(a in pred for a in answers)}
-            )
-        right = sum(bool(d["correct"]) for d in details)
-        return {"score": 100 * right / len(details) if details else 0.0, "details": details}
+        error = length_mismatch(predictions, references)
+        if error:
+            return error
+        preds = [normalize_prediction(prediction) for prediction in predictions]
+        answers = [[general_postprocess(alias).lower() for alias in refs] for refs in references]
+        correct = [any(a in p for a in ans) for p, ans in zip(preds, answers, strict=True)]
+        return right_or_wrong(preds, answers, correct, metric="score")

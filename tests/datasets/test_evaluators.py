@@ -24,6 +24,7 @@ from pytest_aisbench.openicl.icl_evaluator import (
     MATHEvaluator,
     judge,
 )
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import accuracy_result, right_or_wrong
 from pytest_aisbench.registry import ICL_EVALUATORS
 
 ROW: dict[str, Any] = {"question": "q"}
@@ -479,3 +480,24 @@ def test_every_name_the_families_configs_import_from_here_exists() -> None:
         if not hasattr(importlib.import_module(module), name)
     ]
     assert missing == []
+
+
+def test_accuracy_result_counts_what_judge_reads() -> None:
+    """One builder for every right-or-wrong result: listed or position-keyed details, any of
+    the keys `judge` reads, and the metric's name (``score`` for AGIEval, BBH, EM)."""
+    listed: list[dict[str, Any]] = [
+        {"correct": True},
+        {"correct": False},
+        {"cascade_correct": [True, False]},
+    ]
+    assert accuracy_result(listed)["accuracy"] == pytest.approx(200 / 3)
+    keyed = {"0": {"is_correct": True}, "1": {"is_correct": False}}
+    assert accuracy_result(keyed, metric="score") == {"score": 50.0, "details": keyed}
+    assert accuracy_result([]) == {"accuracy": 0.0, "details": []}
+    assert right_or_wrong(["A", "B"], ["A", "C"], [True, False], metric="score") == {
+        "score": 50.0,
+        "details": [
+            {"pred": "A", "answer": "A", "correct": True},
+            {"pred": "B", "answer": "C", "correct": False},
+        ],
+    }

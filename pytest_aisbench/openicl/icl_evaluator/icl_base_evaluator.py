@@ -10,6 +10,7 @@ its detail. Evaluators written for AISBench (a ``score`` method) work unchanged.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,11 +62,9 @@ def judge(
     if isinstance(details, dict):  # keyed by position, as AISBench's AccwithDetailsEvaluator
         details = list(details.values())
     detail = details[0] if isinstance(details, list) and details else {}
-    if isinstance(detail, dict):
-        for key in CORRECT_KEYS:
-            if key in detail:
-                correct = bool(_first(detail[key]))
-                return Judgement(correct, 1.0 if correct else 0.0, detail)
+    correct = _correct(detail)
+    if correct is not None:
+        return Judgement(correct, 1.0 if correct else 0.0, detail)
     metric = next((result[k] for k in ("accuracy", "score") if k in result), None)
     if not isinstance(metric, (int, float)):
         raise ValueError(
@@ -76,6 +75,60 @@ def judge(
     return Judgement(value >= 1.0, value, dict(detail) if isinstance(detail, dict) else result)
 
 
+def _correct(detail: Any) -> bool | None:
+    """A detail's right-or-wrong, from the first of `CORRECT_KEYS` it has; None without one."""
+    if isinstance(detail, dict):
+        for key in CORRECT_KEYS:
+            if key in detail:
+                return bool(_first(detail[key]))
+    return None
+
+
 def _first(value: Any) -> Any:
     """A detail's ``correct`` may be a list (one per repeat); the first is this sample's."""
     return value[0] if isinstance(value, list) and value else value
+
+
+# --- what right-or-wrong evaluators return ----------------------------------------------------
+
+
+def percent(hits: int | float, total: int) -> float:
+    """`hits` of `total` in percent; 0.0 for nothing scored (AISBench divides by zero)."""
+    return 100.0 * hits / total if total else 0.0
+
+
+def length_mismatch(predictions: Sequence[Any], references: Sequence[Any]) -> dict[str, Any] | None:
+    """AISBench's ``{'error': ...}`` result when the lists differ in length, else None."""
+    if len(predictions) == len(references):
+        return None
+    return {
+        "error": "predictions and references have different length: "
+        f"len(predictions)={len(predictions)}, len(references)={len(references)}"
+    }
+
+
+def accuracy_result(
+    details: list[dict[str, Any]] | dict[str, dict[str, Any]], metric: str = "accuracy"
+) -> dict[str, Any]:
+    """`metric` (percent of the `details` that are correct, read as `judge` reads them) and
+    the details: every right-or-wrong evaluator's result, built in one place so that a whole
+    run's accuracy and one sample's judgement cannot disagree. AISBench's exact-match
+    evaluators call the metric ``accuracy``; AGIEval's, BBH's and the EM ones ``score``."""
+    samples = list(details.values()) if isinstance(details, dict) else details
+    hits = sum(bool(_correct(detail)) for detail in samples)
+    return {metric: percent(hits, len(samples)), "details": details}
+
+
+def right_or_wrong(
+    predictions: Sequence[Any],
+    references: Sequence[Any],
+    correct: Sequence[bool],
+    metric: str = "accuracy",
+) -> dict[str, Any]:
+    """`accuracy_result` of the usual details, ``pred``, ``answer`` and ``correct`` per sample
+    (the shape of AISBench's exact-match evaluators)."""
+    details = [
+        {"pred": pred, "answer": ref, "correct": bool(ok)}
+        for pred, ref, ok in zip(predictions, references, correct, strict=True)
+    ]
+    return accuracy_result(details, metric)

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
-from pytest_aisbench.openicl.icl_evaluator.icl_hf_evaluator import length_mismatch, percent
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    length_mismatch,
+    right_or_wrong,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS
 from pytest_aisbench.utils.postprocess.text_postprocessors import general_postprocess
 
@@ -28,14 +31,13 @@ class EMEvaluator(BaseEvaluator):
         error = length_mismatch(predictions, references)
         if error:
             return error
-        details: list[dict[str, Any]] = []
+        preds, answers = [], []
         for prediction, reference in zip(predictions, references, strict=True):
             given = [reference] if isinstance(reference, str) else [str(r) for r in reference]
-            accepted = sorted({*given, *(general_postprocess(r) for r in given)})
-            pred = general_postprocess(str(prediction))
-            details.append({"pred": pred, "answer": accepted, "correct": pred in accepted})
-        hits = sum(d["correct"] for d in details)
-        return {"score": percent(hits, len(details)), "details": details}
+            answers.append(sorted({*given, *(general_postprocess(r) for r in given)}))
+            preds.append(general_postprocess(str(prediction)))
+        correct = [pred in accepted for pred, accepted in zip(preds, answers, strict=True)]
+        return right_or_wrong(preds, answers, correct, metric="score")
 
 
 __all__ = ["EMEvaluator"]

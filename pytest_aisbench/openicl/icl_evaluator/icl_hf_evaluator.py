@@ -12,23 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    accuracy_result,
+    length_mismatch,
+    percent,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS
-
-
-def length_mismatch(predictions: list[Any], references: list[Any]) -> dict[str, Any] | None:
-    """AISBench's ``{'error': ...}`` result when the lists differ in length, else None."""
-    if len(predictions) == len(references):
-        return None
-    return {
-        "error": "predictions and references have different length: "
-        f"len(predictions)={len(predictions)}, len(references)={len(references)}"
-    }
-
-
-def percent(hits: int | float, total: int) -> float:
-    """`hits` of `total` in percent; 0.0 for nothing scored (AISBench divides by zero)."""
-    return 100.0 * hits / total if total else 0.0
 
 
 @ICL_EVALUATORS.register_module()
@@ -96,8 +86,7 @@ class AccwithDetailsEvaluator(BaseEvaluator):
                 "refr": ref,
                 "is_correct": bool(pred == ref),
             }
-        hits = sum(d["is_correct"] for d in details.values())
-        return {"accuracy": percent(hits, len(details)), "details": details}
+        return accuracy_result(details)
 
 
 @ICL_EVALUATORS.register_module()
@@ -150,4 +139,4 @@ class EDAccEvaluator(AccEvaluator):
         return {"predictions": chosen, "references": labels}
 
 
-__all__ = ["AccEvaluator", "AccwithDetailsEvaluator", "EDAccEvaluator", "length_mismatch"]
+__all__ = ["AccEvaluator", "AccwithDetailsEvaluator", "EDAccEvaluator"]

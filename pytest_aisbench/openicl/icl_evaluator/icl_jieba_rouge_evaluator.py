@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
-from pytest_aisbench.openicl.icl_evaluator.icl_hf_evaluator import length_mismatch
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator, length_mismatch
 from pytest_aisbench.registry import ICL_EVALUATORS
 from pytest_aisbench.utils.postprocess.text_postprocessors import general_postprocess, jieba_cut
 

@@ -12,8 +12,11 @@ import threading
 from typing import Any
 
 from pytest_aisbench.errors import ConfigError
-from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
-from pytest_aisbench.openicl.icl_evaluator.icl_hf_evaluator import length_mismatch, percent
+from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import (
+    BaseEvaluator,
+    accuracy_result,
+    length_mismatch,
+)
 from pytest_aisbench.registry import ICL_EVALUATORS
 
 INSTALL = "pip install 'pytest-aisbench[math]'"
@@ -106,8 +109,7 @@ class MATHEvaluator(BaseEvaluator):
             answer = self._parse_answer(str(prediction))
             right = bool(self.mv.verify(answer, gold, timeout_seconds=self._timeout()))
             details.append({"pred": str(answer), "answer": str(gold), "correct": right})
-        hits = sum(d["correct"] for d in details)
-        return {"accuracy": percent(hits, len(details)), "details": details}
+        return accuracy_result(details)
 
 
 __all__ = ["MATHEvaluator"]
