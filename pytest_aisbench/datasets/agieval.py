@@ -26,6 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pytest_aisbench.datasets import math
 from pytest_aisbench.datasets.base import BaseDataset, Row
 from pytest_aisbench.datasets.files import bad_row, lacks, read_jsonl, require_columns
 from pytest_aisbench.errors import ConfigError
@@ -91,32 +92,15 @@ def remove_few_shot_prefix(text: str) -> str:
     return text
 
 
-def last_boxed_only_string(text: str) -> str | None:
-    """The last ``\\boxed{...}`` (or ``\\fbox...`` when there is no ``\\boxed``) with balanced
-    braces, or None."""
-    start = text.rfind("\\boxed")
-    if start < 0:
-        start = text.rfind("\\fbox")
-        if start < 0:
-            return None
-    depth = 0
-    for position in range(start, len(text)):
-        if text[position] == "{":
-            depth += 1
-        elif text[position] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start : position + 1]
-    return None
-
-
 def remove_boxed(text: str | None) -> str | None:
     """The inside of ``\\boxed{...}``, the right side of its last ``=``; None when not boxed."""
-    left = "\\boxed{"
-    if text is None or not text.startswith(left) or not text.endswith("}"):
-        return None
-    answer = text[len(left) : -1]
-    return answer.split("=")[-1].lstrip(" ") if "=" in answer else answer
+    answer = math.remove_boxed(text)
+    return None if answer is None else _right_of_equals(answer)
+
+
+def _right_of_equals(text: str) -> str:
+    """What follows the last ``=`` (leading blanks dropped), or the text without one."""
+    return text.split("=")[-1].lstrip(" ") if "=" in text else text
 
 
 _DOLLARS = re.compile(r"\$(.*)\$")
@@ -128,8 +112,7 @@ def _answer_with_dollar_sign(text: str) -> str | None:
     matches = _DOLLARS.findall(text)
     if not matches:
         return None
-    last: str = matches[-1]
-    return last.split("=")[-1].lstrip(" ") if "=" in last else last
+    return _right_of_equals(matches[-1])
 
 
 def _answer_without_dollar_sign(text: str) -> str | None:
@@ -151,107 +134,11 @@ def parse_math_answer(setting_name: str, raw_string: str) -> str | None:
         return remove_few_shot_prefix(raw_string)
     raw_string = remove_few_shot_prefix(raw_string)
     if "\\boxed" in raw_string:
-        return remove_boxed(last_boxed_only_string(raw_string))
+        return remove_boxed(math.last_boxed_only_string(raw_string))
     return _answer_with_dollar_sign(raw_string) or _answer_without_dollar_sign(raw_string)
 
 
 # --- Hendrycks' MATH equivalence ----------------------------------------------------------------
-
-
-class _Unnormalisable(Exception):
-    """A string the normalisation cannot read; the answers are then compared as written."""
-
-
-def _fix_fracs(text: str) -> str:
-    """``\\frac12`` -> ``\\frac{1}{2}``, ``\\frac1{2}`` -> ``\\frac{1}{2}``."""
-    head, *parts = text.split("\\frac")
-    fixed = head
-    for part in parts:
-        fixed += "\\frac"
-        if not part:
-            raise _Unnormalisable(text)
-        if part[0] == "{":
-            fixed += part
-            continue
-        if len(part) < 2:
-            return text
-        numerator, denominator, rest = part[0], part[1], part[2:]
-        if denominator == "{":
-            fixed += "{" + numerator + "}" + denominator + rest
-        else:
-            fixed += "{" + numerator + "}{" + denominator + "}" + rest
-    return fixed
-
-
-def _fix_a_slash_b(text: str) -> str:
-    """``3/4`` (two plain integers) -> ``\\frac{3}{4}``."""
-    parts = text.split("/")
-    if len(parts) != 2:
-        return text
-    try:
-        numerator, denominator = int(parts[0]), int(parts[1])
-    except ValueError:
-        return text
-    if text != f"{numerator}/{denominator}":
-        return text
-    return "\\frac{" + str(numerator) + "}{" + str(denominator) + "}"
-
-
-def _remove_right_units(text: str) -> str:
-    """What precedes a unit written ``\\text{ unit}``."""
-    if "\\text{ " not in text:
-        return text
-    parts = text.split("\\text{ ")
-    if len(parts) != 2:
-        raise _Unnormalisable(text)
-    return parts[0]
-
-
-def _fix_sqrt(text: str) -> str:
-    """``\\sqrt3`` -> ``\\sqrt{3}``."""
-    if "\\sqrt" not in text:
-        return text
-    head, *parts = text.split("\\sqrt")
-    fixed = head
-    for part in parts:
-        if not part:
-            raise _Unnormalisable(text)
-        fixed += "\\sqrt" + part if part[0] == "{" else "\\sqrt{" + part[0] + "}" + part[1:]
-    return fixed
-
-
-_REMOVED = ("\n", "\\!")
-_REPLACED = (
-    ("\\\\", "\\"),
-    ("tfrac", "frac"),
-    ("dfrac", "frac"),
-    ("\\left", ""),
-    ("\\right", ""),
-    ("^{\\circ}", ""),
-    ("^\\circ", ""),
-    ("\\$", ""),
-)
-
-
-def _strip_string(text: str) -> str:
-    """Hendrycks' normal form of a MATH answer (spaces, units, degrees, fractions, roots)."""
-    for removed in _REMOVED:
-        text = text.replace(removed, "")
-    for old, new in _REPLACED:
-        text = text.replace(old, new)
-    text = _remove_right_units(text).replace("\\%", "")
-    text = text.replace(" .", " 0.").replace("{.", "{0.")
-    if not text:
-        return text
-    if text[0] == ".":
-        text = "0" + text
-    sides = text.split("=")
-    if len(sides) == 2 and len(sides[0]) <= 2:
-        text = sides[1]
-    text = _fix_fracs(_fix_sqrt(text).replace(" ", ""))
-    if text == "0.5":
-        text = "\\frac{1}{2}"
-    return _fix_a_slash_b(text)
 
 
 def is_equiv(str1: Any, str2: Any, verbose: bool = False) -> bool:
@@ -262,8 +149,9 @@ def is_equiv(str1: Any, str2: Any, verbose: bool = False) -> bool:
     if not isinstance(str1, str) or not isinstance(str2, str):
         return bool(str1 == str2)
     try:
-        first, second = _strip_string(str1), _strip_string(str2)
-    except _Unnormalisable:
+        first = math.strip_string(str1, strict_fracs=True)
+        second = math.strip_string(str2, strict_fracs=True)
+    except math.Unnormalisable:
         return str1 == str2
     if verbose:
         print(first, second)

@@ -199,19 +199,24 @@ def math_postprocess_v2(text: str) -> str:
     return normalize_final_answer(chosen)
 
 
-class _NotComparable(ValueError):
-    """A string the v1 normalisation cannot handle (AISBench then falls back to Minerva's)."""
+class Unnormalisable(ValueError):
+    """A string Hendrycks' normalisation cannot read: MATH's evaluator then tries Minerva's,
+    AGIEval's compares the answers as written."""
 
 
-def _fix_fracs(string: str) -> str:
+def _fix_fracs(string: str, strict: bool = False) -> str:
     """``\\frac12`` -> ``\\frac{1}{2}``, ``\\frac1{2}`` -> ``\\frac{1}{2}``; a ``\\frac`` with
-    less than two characters after it leaves the whole string as it was."""
+    less than two characters after it leaves the whole string as it was, except that with
+    `strict` (AGIEval's copy of the code, which reads the first character unchecked) nothing
+    after it is `Unnormalisable`."""
     head, *parts = string.split("\\frac")
     out = [head]
     for part in parts:
         out.append("\\frac")
         if part.startswith("{"):
             out.append(part)
+        elif strict and not part:
+            raise Unnormalisable(string)
         elif len(part) < 2:
             return string
         elif part[1] != "{":
@@ -241,7 +246,7 @@ def _remove_right_units(string: str) -> str:
         return string
     parts = string.split("\\text{ ")
     if len(parts) != 2:
-        raise _NotComparable(string)
+        raise Unnormalisable(string)
     return parts[0]
 
 
@@ -252,7 +257,7 @@ def _fix_sqrt(string: str) -> str:
     out = [head]
     for part in parts:
         if not part:
-            raise _NotComparable(string)
+            raise Unnormalisable(string)
         out.append("\\sqrt" + (part if part[0] == "{" else "{" + part[0] + "}" + part[1:]))
     return "".join(out)
 
@@ -290,8 +295,9 @@ _V1_TEX = (
 )
 
 
-def _strip_string(string: str) -> str:
-    """Hendrycks' normalisation (v1)."""
+def strip_string(string: str, strict_fracs: bool = False) -> str:
+    """Hendrycks' normalisation (MATH's v1, and AGIEval's with `strict_fracs`, see
+    `_fix_fracs`); raises `Unnormalisable` for a string it cannot read."""
     string = _remove_right_units(_replace_all(string, _V1_TEX))
     string = _replace_all(string, (("\\%", ""), (" .", " 0."), ("{.", "{0.")))
     if not string:
@@ -299,7 +305,7 @@ def _strip_string(string: str) -> str:
     if string[0] == ".":
         string = "0" + string
     string = _fix_sqrt(_drop_short_lhs(string)).replace(" ", "")
-    string = _fix_fracs(string)
+    string = _fix_fracs(string, strict_fracs)
     if string == "0.5":
         string = "\\frac{1}{2}"
     return _fix_a_slash_b(string)
@@ -362,7 +368,7 @@ class MATHEvaluator(BaseEvaluator):
     """Equivalence of answers by normalised strings (`version` picks v1 or v2 normalisation)."""
 
     VERSIONS: ClassVar[dict[str, Callable[[Any], str]]] = {
-        "v1": _strip_string,
+        "v1": strip_string,
         "v2": _strip_string_v2,
     }
 

@@ -135,6 +135,8 @@ def test_few_shot_parsing() -> None:
         ("2", "3", False),
         ("\\sqrt", "\\sqrt", True),  # unreadable: compared as written
         ("\\sqrt", "\\sqrt{}", False),
+        # nothing after \frac: AGIEval's copy gives up (as written), MATH's reads on
+        ("1\\frac", "1\\frac ", False),
         (None, None, True),
         (None, "1", False),
     ],

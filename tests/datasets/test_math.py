@@ -11,12 +11,14 @@ import pytest
 from pytest_aisbench.datasets.math import (
     MATHDataset,
     MATHEvaluator,
+    Unnormalisable,
     extract_boxed_answer,
     last_boxed_only_string,
     math_judement_preprocess,
     math_postprocess,
     math_postprocess_v2,
     normalize_final_answer,
+    strip_string,
 )
 from pytest_aisbench.errors import ConfigError, DatasetError
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
@@ -136,3 +138,11 @@ def test_malformed_file_and_missing_column(tmp_path: Path) -> None:
     write(tmp_path, {"a": {"problem": "x", "answer": "1"}}, name="nosol.json")
     with pytest.raises(DatasetError, match=r"entry 'a' has no 'problem' and 'solution'; found: "):
         MATHDataset.load(str(folder), file_name="nosol.json")
+
+
+def test_nothing_after_frac_reads_on_where_agieval_gives_up() -> None:
+    """MATH's Hendrycks normalisation leaves an empty ``\\frac`` as written; AGIEval's (the same
+    function, strict) cannot read it."""
+    assert strip_string("1\\frac") == "1\\frac"
+    with pytest.raises(Unnormalisable):
+        strip_string("1\\frac", strict_fracs=True)
