@@ -82,6 +82,23 @@ def read_csv(
     return rows
 
 
+def read_labelled(
+    data_file: Path, label_file: Path, columns: Iterable[str]
+) -> list[tuple[Row, str]]:
+    """AI2's layout (PIQA, Social IQa): the rows of a JSON-lines file, each with `columns`, and
+    their labels, one a line of a labels list that must have as many. Labels come as written
+    (a family checks its own); a wrong one is named with `bad_row` on the labels file."""
+    rows = read_jsonl(data_file)
+    require_columns(rows, columns, str(data_file.absolute()))
+    labels = read_csv(label_file, columns=("label",))
+    if len(labels) != len(rows):
+        raise DatasetError(
+            f"{label_file.absolute()} has {len(labels)} labels for the {len(rows)} rows of "
+            f"{data_file.absolute()}"
+        )
+    return [(row, cell["label"]) for row, cell in zip(rows, labels, strict=True)]
+
+
 def read_parquet(path: str | Path) -> list[Row]:
     """A parquet file's rows as dicts. pyarrow is optional (the ``parquet`` extra), so it is
     imported only here: without it the error says what to install."""

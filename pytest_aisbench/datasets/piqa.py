@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import bad_row, read_csv, read_jsonl, require_columns
-from pytest_aisbench.errors import DatasetError
+from pytest_aisbench.datasets.files import bad_row, read_labelled
 from pytest_aisbench.registry import LOAD_DATASET
 
 FILES = {
@@ -22,31 +21,22 @@ FILES = {
 }
 
 
-def read_labelled(
+def _labelled(
     path: str, data_filename: str, label_filename: str, allowed: range | None = None
 ) -> list[tuple[Row, int]]:
-    """Each row of the JSON-lines file with its integer label (in `allowed`, when given) from
-    the labels file, which must have as many lines."""
-    data_file = Path(path) / data_filename
+    """Each row of the JSON-lines file with its integer label (in `allowed`, when given)."""
     label_file = Path(path) / label_filename
-    rows = read_jsonl(data_file)
-    require_columns(rows, ("goal", "sol1", "sol2"), str(data_file.absolute()))
-    cells = read_csv(label_file, columns=("label",))
-    if len(cells) != len(rows):
-        raise DatasetError(
-            f"{label_file.absolute()} has {len(cells)} labels for the {len(rows)} rows of "
-            f"{data_file.absolute()}"
-        )
-    labels = []
-    for index, cell in enumerate(cells):
+    labelled = read_labelled(Path(path) / data_filename, label_file, ("goal", "sol1", "sol2"))
+    out = []
+    for index, (row, text) in enumerate(labelled):
         try:
-            label = int(cell["label"].strip())
+            label = int(text.strip())
         except ValueError:
-            raise bad_row(label_file, index, f"label {cell['label']!r} is not an integer") from None
+            raise bad_row(label_file, index, f"label {text!r} is not an integer") from None
         if allowed is not None and label not in allowed:
             raise bad_row(label_file, index, f"label {label} is not one of {list(allowed)}")
-        labels.append(label)
-    return list(zip(rows, labels, strict=True))
+        out.append((row, label))
+    return out
 
 
 def _both(load_single: Callable[[str, str, str], list[Row]], path: str) -> Splits:
@@ -65,7 +55,7 @@ class PIQADataset(BaseDataset):
     @staticmethod
     def load_single(path: str, data_filename: str, label_filename: str) -> list[Row]:
         """One split's rows."""
-        rows = read_labelled(path, data_filename, label_filename)
+        rows = _labelled(path, data_filename, label_filename)
         return [{**_without_id(row), "label": label} for row, label in rows]
 
     @staticmethod
@@ -86,7 +76,7 @@ class PIQADatasetV2(BaseDataset):
     @staticmethod
     def load_single(path: str, data_filename: str, label_filename: str) -> list[Row]:
         """One split's rows."""
-        rows = read_labelled(path, data_filename, label_filename, allowed=range(-1, 2))
+        rows = _labelled(path, data_filename, label_filename, allowed=range(-1, 2))
         return [_answer_row(row, label) for row, label in rows]
 
     @staticmethod
@@ -120,7 +110,7 @@ class PIQADatasetV3(BaseDataset):
     @staticmethod
     def load_single(path: str, data_filename: str, label_filename: str) -> list[Row]:
         """One split's rows."""
-        rows = read_labelled(path, data_filename, label_filename)
+        rows = _labelled(path, data_filename, label_filename)
         return [_recased_row(row, label) for row, label in rows]
 
     @staticmethod

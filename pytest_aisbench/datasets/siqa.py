@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
-from pytest_aisbench.datasets.files import bad_row, read_csv, read_jsonl, require_columns
-from pytest_aisbench.errors import DatasetError
+from pytest_aisbench.datasets.files import bad_row, read_labelled
 from pytest_aisbench.registry import LOAD_DATASET
 
 LETTERS = "ABC"
@@ -33,19 +32,12 @@ class siqaDataset_V2(BaseDataset):
     @staticmethod
     def load_single(path: str, data_filename: str, label_filename: str) -> list[Row]:
         """One split: the JSON-lines file and its labels file, which must have as many lines."""
-        data_file = Path(path) / data_filename
         label_file = Path(path) / label_filename
-        rows = read_jsonl(data_file)
-        require_columns(rows, ("context", "question", *ANSWERS), str(data_file.absolute()))
-        labels = read_csv(label_file, columns=("label",))
-        if len(labels) != len(rows):
-            raise DatasetError(
-                f"{label_file.absolute()} has {len(labels)} labels for the {len(rows)} rows of "
-                f"{data_file.absolute()}"
-            )
+        columns = ("context", "question", *ANSWERS)
+        labelled = read_labelled(Path(path) / data_filename, label_file, columns)
         out = []
-        for index, (row, cell) in enumerate(zip(rows, labels, strict=True)):
-            text = cell["label"].strip()
+        for index, (row, label) in enumerate(labelled):
+            text = label.strip()
             if text not in ("1", "2", "3"):
                 # AISBench indexes " ABC" with it, so 0 gave a blank and -1 gave C
                 raise bad_row(label_file, index, f"label {text!r} is not 1, 2 or 3")
