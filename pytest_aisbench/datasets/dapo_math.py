@@ -27,6 +27,7 @@ from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, Row, Splits
 from pytest_aisbench.datasets.files import bad_row, lacks, missing, read_parquet
+from pytest_aisbench.datasets.math import braced_from
 from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator, right_or_wrong
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
@@ -105,17 +106,7 @@ def _row(record: Row, file: Path, index: int) -> Row:
 def last_boxed_only_string(string: str) -> str | None:
     """The last ``\\boxed{...}`` with balanced braces, or None."""
     start = string.rfind("\\boxed{")
-    if start < 0:
-        return None
-    depth = 0
-    for position in range(start, len(string)):
-        if string[position] == "{":
-            depth += 1
-        elif string[position] == "}":
-            depth -= 1
-            if depth == 0:
-                return string[start : position + 1]
-    return None
+    return None if start < 0 else braced_from(string, start)
 
 
 def remove_boxed(s: str) -> str:

@@ -36,6 +36,12 @@ def last_boxed_only_string(string: str) -> str | None:
         start = string.rfind("\\fbox")
         if start < 0:
             return None
+    return braced_from(string, start)
+
+
+def braced_from(string: str, start: int) -> str | None:
+    """`string` from `start` up to the brace that closes the first ``{`` after it (a box with
+    its balanced content), or None when no brace closes it."""
     depth = 0
     for end in range(start, len(string)):
         if string[end] == "{":
