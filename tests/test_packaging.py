@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -32,6 +33,20 @@ def test_every_package_module_is_in_the_wheel(wheel: zipfile.ZipFile) -> None:
         if "__pycache__" not in path.parts
     }
     assert source <= shipped, sorted(source - shipped)
+
+
+def test_every_package_directory_is_in_pyprojects_packages_list() -> None:
+    """setuptools ships only the packages pyproject lists, so a new folder of modules left out
+    of it is missing from ``pip install .`` while the editable checkout works: every folder
+    under pytest_aisbench/ that holds a .py file must be listed (checked without a build)."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    folders = {
+        ".".join(path.parent.relative_to(REPO).parts)
+        for path in (REPO / "pytest_aisbench").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert folders <= listed, sorted(folders - listed)
 
 
 def test_builtin_backends_ship_inside_the_package_not_as_a_top_level_module(
