@@ -57,7 +57,9 @@ def config(name: str) -> DatasetConfig:
 
 def shots(data_dir: Path) -> list[tuple[str, str]]:
     """The 4-shot chat config's worked examples, as (HUMAN, BOT) prompt pairs."""
-    turns = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)[0].prompt.turns()
+    prompt = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)[0].prompt
+    assert isinstance(prompt, PromptList)
+    turns = prompt.turns()
     return [(turns[i]["prompt"], turns[i + 1]["prompt"]) for i in range(0, 8, 2)]
 
 
@@ -181,6 +183,7 @@ def test_the_zero_shot_demo_is_one_instruction_turn_per_question(data_dir: Path)
     samples = config("demo_gsm8k_gen_0_shot_cot_chat_prompt").load(data_dir)
     four_shot = config("demo_gsm8k_gen_4_shot_cot_chat_prompt").load(data_dir)
     assert [s.reference for s in samples] == [s.reference for s in four_shot]
+    assert isinstance(samples[0].prompt, PromptList)
     turns = samples[0].prompt.turns()
     assert [t["role"] for t in turns] == ["HUMAN"]
     assert turns[0]["prompt"].startswith("Answer the following question.The last line")
