@@ -54,6 +54,27 @@ class DatasetCatalog:
                 self._by_name[name] = configs
             return self._by_name[name]
 
+    def custom(self, path: str | Path, **overrides: object) -> list[DatasetConfig]:
+        """The dataset of an AISBench custom ``.jsonl``/``.csv`` file (``--custom-dataset-path``
+        there), selected as a name is; `overrides` as `datasets.custom.custom_dataset_configs`."""
+        from pytest_aisbench.datasets.custom import custom_dataset_configs
+
+        key = f"custom:{path}:{sorted(overrides.items())!r}"
+        with self._lock:
+            if key not in self._by_name:
+                configs = custom_dataset_configs(path, **overrides)
+                for config in configs:
+                    known = self._by_abbr.get(config.abbr)
+                    if known is not None and known.source != config.source:
+                        raise ConfigError(
+                            f"dataset abbr {config.abbr!r} is given twice: by {known.source} "
+                            f"and by {config.source}; records are keyed by abbr, so rename one "
+                            "(a custom file takes abbr=)"
+                        )
+                    self._by_abbr[config.abbr] = config
+                self._by_name[key] = configs
+            return self._by_name[key]
+
     def _compile(self, name: str) -> list[DatasetConfig]:
         if name in GENERATED:
             return [GENERATED[name]]

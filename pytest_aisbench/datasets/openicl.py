@@ -70,6 +70,11 @@ _SLICE = re.compile(r"^\[\s*(-?\d*)\s*:\s*(-?\d*)\s*(?::\s*(-?\d*)\s*)?\]$")
 def compile_entry(entry: DatasetEntry, name: str) -> DatasetConfig:
     """The `DatasetConfig` of one dataset dict; the first wrong key raises `ConfigError`
     naming the file, the list position and the key."""
+    # AISBench's documented custom-file dict, dict(path="x.jsonl", data_type="qa"): datasets.custom
+    from pytest_aisbench.datasets import custom
+
+    if custom.is_custom_entry(entry.entry):
+        return custom.compile_custom_entry(entry, name)
     spec = _Spec(entry)
     return DatasetConfig(
         name=name,
