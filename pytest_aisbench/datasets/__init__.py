@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import types
 from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, DatasetConfig, Sample
@@ -17,6 +18,7 @@ from pytest_aisbench.datasets.catalog import DatasetCatalog, get_dataset_config
 from pytest_aisbench.datasets.declared import Dataset
 
 _NOT_FAMILIES = {"base", "catalog", "config_files", "declared", "files", "openicl", "shapes"}
+_NOT_FAMILIES |= {"utils"}  # datasets.utils: the families' helpers (the LLM-judge names)
 
 
 def family_modules() -> list[str]:
@@ -29,13 +31,17 @@ def family_modules() -> list[str]:
 
 
 def __getattr__(name: str) -> Any:
-    """A family's class or function, found in the first family module defining it."""
+    """A submodule by its own name; otherwise a family's class or function, found in the first
+    family module defining it. A module that a family imports is never the answer: agieval's
+    ``from pytest_aisbench.datasets import math`` is the math family, not the standard library's
+    ``math`` that another family (custom, gpqa) imports."""
     if name.startswith("_"):
         raise AttributeError(name)
+    if name in {m.name for m in pkgutil.iter_modules(__path__)}:
+        return importlib.import_module(f"{__name__}.{name}")
     for module in family_modules():
-        loaded = importlib.import_module(f"{__name__}.{module}")
-        if name in vars(loaded):
-            value = vars(loaded)[name]
+        value = vars(importlib.import_module(f"{__name__}.{module}")).get(name)
+        if value is not None and not isinstance(value, types.ModuleType):
             globals()[name] = value
             return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

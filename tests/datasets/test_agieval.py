@@ -164,3 +164,17 @@ def test_mcq_evaluator() -> None:
     result = evaluator.score(["AC", "B"], ["AC", "C"])
     assert [d["correct"] for d in result["details"]] == [True, False]
     assert result["score"] == 50.0
+
+
+def test_cloze_scoring_uses_the_math_family_whatever_was_imported_first() -> None:
+    """agieval reads MATH's box helpers from ``pytest_aisbench.datasets.math``; the package's
+    name lookup once returned the first family attribute called ``math``, the standard library
+    module that custom.py imports, and every cloze answer then failed to score."""
+    import pytest_aisbench.datasets as datasets
+    from pytest_aisbench.datasets import agieval, math
+
+    assert agieval.math is math
+    assert datasets.__getattr__("math") is math
+    with pytest.raises(AttributeError):
+        datasets.__getattr__("re")  # a module a family imports is not a family name
+    assert judge(AGIEvalEvaluator(), "so \\boxed{\\frac{3}{4}}", "\\frac{3}{4}", {}).correct
