@@ -6,7 +6,8 @@ Layout (AISBench's ``configs/datasets/aime2025/README``, OpenCompass's ``aime202
 
 One line per problem, ``{"question", "answer"}``, kept as it is and in order (the configs read
 ``question`` and score ``answer`` with the ``math`` family's ``MATHEvaluator(version='v2')``).
-The LLM-judge variant (``Aime2025JDGDataset``) is not provided here.
+The LLM-judge variant's ``Aime2025JDGDataset`` exists so that its config loads; a judge is not
+run yet (`datasets.utils.llm_judge`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, Row
 from pytest_aisbench.datasets.files import read_jsonl, require_columns
+from pytest_aisbench.datasets.utils.llm_judge import LLMJudgeDataset
 from pytest_aisbench.registry import LOAD_DATASET
 
 
@@ -29,3 +31,8 @@ class Aime2025Dataset(BaseDataset):
         rows = read_jsonl(path)
         require_columns(rows, ("question", "answer"), str(Path(path)))
         return rows
+
+
+@LOAD_DATASET.register_module()
+class Aime2025JDGDataset(LLMJudgeDataset):
+    """The LLM-judge config's ``judge_dataset_type``: refused when loaded (no judge yet)."""

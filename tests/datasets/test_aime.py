@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 
 from pytest_aisbench.datasets.aime2024 import Aime2024Dataset
-from pytest_aisbench.datasets.aime2025 import Aime2025Dataset
+from pytest_aisbench.datasets.aime2025 import Aime2025Dataset, Aime2025JDGDataset
 from pytest_aisbench.datasets.aime2026 import Aime2026Dataset
 from pytest_aisbench.datasets.base import BaseDataset
-from pytest_aisbench.errors import DatasetError
-from pytest_aisbench.registry import LOAD_DATASET
+from pytest_aisbench.datasets.config_files import read_dataset_file
+from pytest_aisbench.datasets.openicl import compile_entry
+from pytest_aisbench.datasets.utils.llm_judge import LLMJudgeCorrectEvaluator, get_a_or_b
+from pytest_aisbench.errors import ConfigError, DatasetError
+from pytest_aisbench.openicl.icl_evaluator import judge
+from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 YEARS: list[tuple[type[BaseDataset], str, str, str]] = [
     (Aime2024Dataset, "aime/aime.jsonl", "origin_prompt", "gold_answer"),
@@ -66,3 +70,55 @@ def test_errors(
     file.write_text(json.dumps({question: "q"}) + "\n")
     with pytest.raises(DatasetError, match=f"no column '{answer}'; columns found: '{question}'"):
         cls.load(str(file))
+
+
+JUDGE_CONFIG = """
+from pytest_aisbench.datasets import Aime2025Dataset, Aime2025JDGDataset
+from pytest_aisbench.datasets.utils.llm_judge import get_a_or_b, LLMJudgeCorrectEvaluator
+from pytest_aisbench.openicl.icl_prompt_template import PromptTemplate
+
+aime2025_datasets = [
+    dict(
+        abbr="aime2025",
+        type=Aime2025Dataset,
+        path="ais_bench/datasets/aime2025/aime2025.jsonl",
+        reader_cfg=dict(input_columns=["question"], output_column="answer"),
+        infer_cfg=dict(prompt_template=dict(type=PromptTemplate, template="{question}")),
+        judge_infer_cfg=dict(judge_dataset_type=Aime2025JDGDataset),
+        eval_cfg=dict(evaluator=dict(type=LLMJudgeCorrectEvaluator),
+                      pred_postprocessor=dict(type=get_a_or_b)),
+    )
+]
+"""
+
+
+def test_the_llm_judge_config_loads_and_is_refused_for_its_judge(tmp_path: Path) -> None:
+    """AISBench's aime2025 llmjudge config imports these names; it loads, and compiling it is
+    one error naming the judge (it once failed on the import of Aime2025JDGDataset)."""
+    (tmp_path / "aime2025").mkdir()
+    file = tmp_path / "aime2025" / "aime2025_judge.py"
+    file.write_text(JUDGE_CONFIG, encoding="utf-8")
+    (entry,) = read_dataset_file(file)
+    with pytest.raises(ConfigError, match=r"key 'judge_infer_cfg': needs an LLM judge"):
+        compile_entry(entry, "aime2025_judge")
+    assert LOAD_DATASET.get("Aime2025JDGDataset") is Aime2025JDGDataset
+    with pytest.raises(ConfigError, match="an LLM-judge dataset needs an LLM judge"):
+        Aime2025JDGDataset.load(path=str(tmp_path))
+
+
+def test_the_judge_verdict_is_the_last_letter_a_or_b() -> None:
+    assert [get_a_or_b(t) for t in ("Consistent: A", "B", "A.", "", "maybe")] == [
+        "A",
+        "B",
+        "B",
+        "B",
+        "B",
+    ]
+    assert TEXT_POSTPROCESSORS.get("get_a_or_b") is get_a_or_b
+    evaluator = ICL_EVALUATORS.get("LLMJudgeCorrectEvaluator")()
+    assert isinstance(evaluator, LLMJudgeCorrectEvaluator)
+    result = evaluator.score(["A", "B"], ["42", "7"])
+    assert [d["correct"] for d in result["details"]] == [True, False]
+    assert result["accuracy"] == 50.0
+    assert judge(evaluator, "A", "42", {}).correct
+    assert "error" in evaluator.score(["A"], [])

@@ -1,0 +1,1 @@
+"""Helpers of the dataset families at AISBench's path ``datasets.utils`` (what configs import)."""
