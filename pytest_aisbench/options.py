@@ -113,6 +113,15 @@ def _selection_options(group: pytest.OptionGroup) -> None:
         help="dataset config to run instead of the suites' defaults; repeatable",
     )
     group.addoption(
+        "--aisbench-custom-dataset",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="an AISBench custom dataset file (.jsonl or .csv, with an optional "
+        "<file>.meta.json) to run instead of the suites' defaults, as AISBench's "
+        "--custom-dataset-path; repeatable",
+    )
+    group.addoption(
         "--aisbench-datasets-config-dir",
         action="append",
         default=[],
@@ -224,6 +233,8 @@ class Settings:
     """Search order: option, ini, the project's backends/, the built-in backends."""
     overrides: tuple[str, ...]
     dataset_names: tuple[str, ...]
+    custom_datasets: tuple[Path, ...]
+    """AISBench custom data files (``--aisbench-custom-dataset``), run beside the names."""
     dataset_config_dirs: tuple[Path, ...]
     """The user's dataset config folders (option, then ini); the built-ins come after them."""
     datasets_dir: Path
@@ -268,6 +279,9 @@ class Settings:
             ),
             overrides=tuple(option.aisbench_set),
             dataset_names=tuple(option.aisbench_dataset),
+            custom_datasets=tuple(
+                Path(path).expanduser().resolve() for path in option.aisbench_custom_dataset
+            ),
             dataset_config_dirs=tuple(
                 dict.fromkeys(
                     (

@@ -97,8 +97,8 @@ class AisbenchSession:
         if duplicates:
             raise AisbenchError(f"backend abbr used twice: {', '.join(duplicates)}")
         self.catalog = DatasetCatalog(self.settings.dataset_config_dirs, self.settings.datasets_dir)
-        for name in self.settings.dataset_names:  # every key and row checked before any item
-            for dataset in self.catalog.configs(name):
+        for selected in self.selection:  # every key and row checked before any item
+            for dataset in self.catalog.configs(selected):
                 self.samples(dataset)
         self.is_worker = hasattr(config, "workerinput")
         self.resumed = {record.key: record for record in self._resumed_records()}
@@ -132,6 +132,11 @@ class AisbenchSession:
             )
         return [r for r in records if r.model in selected]
 
+    @property
+    def selection(self) -> list[str | Path | Dataset]:
+        """The datasets the options select (names, then custom files); none: the markers'."""
+        return [*self.settings.dataset_names, *self.settings.custom_datasets]
+
     def resumed_record(self, ref: SampleRef) -> SampleRecord | None:
         """This item's record from the resumed run, if it finished there."""
         return self.resumed.get((ref.model, ref.abbr, ref.index))
@@ -141,15 +146,13 @@ class AisbenchSession:
         return self.catalog.samples(dataset)
 
     def refs(
-        self, marker_datasets: list[str | Dataset], marker_min: float | None
+        self, marker_datasets: list[str | Path | Dataset], marker_min: float | None
     ) -> list[SampleRef]:
         """The items of one sample test: every selected model x dataset x sample."""
-        names = list(self.settings.dataset_names) or marker_datasets
+        names = self.selection or marker_datasets
         refs: list[SampleRef] = []
         for model in self.models:
-            for name, dataset in [
-                (getattr(n, "abbr", n), d) for n in names for d in self.catalog.configs(n)
-            ]:
+            for name, dataset in [(_name(n), d) for n in names for d in self.catalog.configs(n)]:
                 gate = next(
                     (
                         v
@@ -225,9 +228,7 @@ class AisbenchSession:
         if self.report is None or self.is_worker or self.report.has_run_line:
             return  # called before every sample line: cheap once written
         datasets = self.datasets_of(test_ids) or [
-            config.abbr
-            for name in self.settings.dataset_names
-            for config in self.catalog.configs(name)
+            config.abbr for selected in self.selection for config in self.catalog.configs(selected)
         ]
         info: dict[str, Any] = {
             "models": [m.abbr for m in self.models],
@@ -348,3 +349,8 @@ class AisbenchSession:
         if self.report is not None:
             self.report.close()
             self.report = None
+
+
+def _name(selected: str | Path | Dataset) -> str:
+    """How a selection is named in the report's run line: a config name, a file, an abbr."""
+    return selected.abbr if isinstance(selected, Dataset) else str(selected)

@@ -4,7 +4,7 @@ read once, and found again by ``abbr`` (what items, records and gates are keyed 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pytest_aisbench.datasets.base import DatasetConfig, Sample
@@ -34,42 +34,36 @@ class DatasetCatalog:
         self._samples: dict[str, list[Sample]] = {}
         self._lock = threading.RLock()
 
-    def configs(self, selected: str | Dataset) -> list[DatasetConfig]:
-        """The datasets a name selects (``NAME`` or ``NAME/SUFFIX``: one per dataset dict), or
-        a `Dataset` declared in pytest."""
-        name = selected.abbr if isinstance(selected, Dataset) else selected
+    def configs(self, selected: str | Path | Dataset) -> list[DatasetConfig]:
+        """The datasets a selection gives: a name (``NAME`` or ``NAME/SUFFIX``: one per dataset
+        dict of the file), an AISBench custom data file (a `Path`, ``--aisbench-custom-dataset``)
+        or a `Dataset` declared in pytest."""
+        if isinstance(selected, Dataset):
+            return self._select(selected.abbr, lambda: [selected.to_config()])
+        if isinstance(selected, Path):
+            return self.custom(selected)
+        return self._select(selected, lambda: self._compile(selected))
+
+    def custom(self, path: str | Path, **overrides: object) -> list[DatasetConfig]:
+        """The dataset of an AISBench custom ``.jsonl``/``.csv`` file (``--custom-dataset-path``
+        there); `overrides` as `datasets.custom.custom_dataset_configs`."""
+        from pytest_aisbench.datasets.custom import custom_dataset_configs
+
+        key = f"custom:{path}:{sorted(overrides.items())!r}"
+        return self._select(key, lambda: custom_dataset_configs(path, **overrides))
+
+    def _select(self, key: str, produce: Callable[[], list[DatasetConfig]]) -> list[DatasetConfig]:
+        """The configs `produce` gives, made once per `key`; an abbr that another source already
+        gave is an error, since records are keyed by abbr."""
         with self._lock:
-            if name not in self._by_name:
-                configs = (
-                    [selected.to_config()] if isinstance(selected, Dataset) else self._compile(name)
-                )
+            if key not in self._by_name:
+                configs = produce()
                 for config in configs:
                     known = self._by_abbr.get(config.abbr)
                     if known is not None and known.source != config.source:
                         raise ConfigError(
                             f"dataset abbr {config.abbr!r} is given twice: by {known.source} "
                             f"and by {config.source}; records are keyed by abbr, so rename one"
-                        )
-                    self._by_abbr[config.abbr] = config
-                self._by_name[name] = configs
-            return self._by_name[name]
-
-    def custom(self, path: str | Path, **overrides: object) -> list[DatasetConfig]:
-        """The dataset of an AISBench custom ``.jsonl``/``.csv`` file (``--custom-dataset-path``
-        there), selected as a name is; `overrides` as `datasets.custom.custom_dataset_configs`."""
-        from pytest_aisbench.datasets.custom import custom_dataset_configs
-
-        key = f"custom:{path}:{sorted(overrides.items())!r}"
-        with self._lock:
-            if key not in self._by_name:
-                configs = custom_dataset_configs(path, **overrides)
-                for config in configs:
-                    known = self._by_abbr.get(config.abbr)
-                    if known is not None and known.source != config.source:
-                        raise ConfigError(
-                            f"dataset abbr {config.abbr!r} is given twice: by {known.source} "
-                            f"and by {config.source}; records are keyed by abbr, so rename one "
-                            "(a custom file takes abbr=)"
                         )
                     self._by_abbr[config.abbr] = config
                 self._by_name[key] = configs

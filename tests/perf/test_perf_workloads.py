@@ -141,7 +141,7 @@ def test_gsm8k_prompts_chat_and_string() -> None:
 
 
 def test_gsm8k_prompts_missing_dataset_is_a_dataset_error(tmp_path: Path) -> None:
-    with pytest.raises(DatasetError, match="GSM8K file not found"):
+    with pytest.raises(DatasetError, match=f"dataset files not found at {tmp_path / 'gsm8k'}"):
         gsm8k_prompts(tmp_path)
 
 
