@@ -63,7 +63,8 @@ class DatasetCatalog:
                     if known is not None and known.source != config.source:
                         raise ConfigError(
                             f"dataset abbr {config.abbr!r} is given twice: by {known.source} "
-                            f"and by {config.source}; records are keyed by abbr, so rename one"
+                            f"and by {config.source}; records are keyed by abbr, so rename one "
+                            "(a config's abbr; a custom file takes abbr=)"
                         )
                     self._by_abbr[config.abbr] = config
                 self._by_name[key] = configs
