@@ -4,11 +4,11 @@ AGIEvalEvaluator_mcq, and the loader's errors."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dataset_fixtures import write_agieval
 
 from pytest_aisbench.datasets.agieval import (
     AGIEvalDataset_v2,
@@ -50,18 +50,9 @@ LINES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def write(tmp_path: Path, name: str, lines: list[Any]) -> Path:
-    """``agieval/<name>.jsonl`` holding `lines` (a str is written as it is)."""
-    folder = tmp_path / "agieval"
-    folder.mkdir(exist_ok=True)
-    text = "".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines)
-    (folder / f"{name}.jsonl").write_text(text, encoding="utf-8")
-    return folder
-
-
 def test_rows_in_order_with_the_configs_columns(tmp_path: Path) -> None:
     for name, lines in LINES.items():
-        folder = write(tmp_path, name, lines)
+        folder = write_agieval(tmp_path, name, lines)
 
     def load(name: str) -> list[dict[str, Any]]:
         return AGIEvalDataset_v2.load(str(folder), name=name, setting_name="zero-shot")
@@ -85,14 +76,14 @@ def test_loader_errors(tmp_path: Path) -> None:
         AGIEvalDataset_v2.load(str(folder), name="math", setting_name="few-shot")
     with pytest.raises(DatasetError, match=r"not found: .*agieval/math\.jsonl"):
         AGIEvalDataset_v2.load(str(folder), name="math", setting_name="zero-shot")
-    write(tmp_path, "math", [LINES["math"][0], '{"passage": null,'])
+    write_agieval(tmp_path, "math", [LINES["math"][0], '{"passage": null,'])
     with pytest.raises(DatasetError, match=r"math\.jsonl, line 2: not valid JSON"):
         AGIEvalDataset_v2.load(str(folder), name="math", setting_name="zero-shot")
     no_answer = {"passage": None, "question": "q", "options": None, "label": None}
-    write(tmp_path, "math", ["", no_answer])
+    write_agieval(tmp_path, "math", ["", no_answer])
     with pytest.raises(DatasetError, match=r"line 2: the label is empty and there is no column"):
         AGIEvalDataset_v2.load(str(folder), name="math", setting_name="zero-shot")
-    write(tmp_path, "math", [{"question": "q", "options": None, "label": "A"}])
+    write_agieval(tmp_path, "math", [{"question": "q", "options": None, "label": "A"}])
     with pytest.raises(DatasetError, match=r"no column 'passage'; columns found: 'question'"):
         AGIEvalDataset_v2.load(str(folder), name="math", setting_name="zero-shot")
 

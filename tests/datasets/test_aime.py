@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dataset_fixtures import write_jsonl
 
 from pytest_aisbench.datasets.aime2024 import Aime2024Dataset
 from pytest_aisbench.datasets.aime2025 import Aime2025Dataset, Aime2025JDGDataset
@@ -28,17 +28,9 @@ YEARS: list[tuple[type[BaseDataset], str, str, str]] = [
 ]
 
 
-def write(tmp_path: Path, relative: str, lines: list[Any]) -> Path:
-    """The year's file under `tmp_path` holding `lines` (a str is written as it is)."""
-    file = tmp_path / relative
-    file.parent.mkdir(parents=True)
-    file.write_text("".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines))
-    return file
-
-
 def test_2024_adds_question_and_answer(tmp_path: Path) -> None:
     lines = [{"origin_prompt": f"Problem {i}", "gold_answer": str(100 + i)} for i in range(3)]
-    rows = Aime2024Dataset.load(str(write(tmp_path, "aime/aime.jsonl", lines)))
+    rows = Aime2024Dataset.load(str(write_jsonl(tmp_path / "aime/aime.jsonl", lines)))
     assert [(r["question"], r["answer"]) for r in rows] == [
         ("Problem 0", "100"),
         ("Problem 1", "101"),
@@ -52,7 +44,7 @@ def test_2025_and_2026_keep_lines(
     tmp_path: Path, cls: type[BaseDataset], relative: str, question: str
 ) -> None:
     lines = [{question: "Find x.", "answer": "33"}, {question: "Find y.", "answer": 7, "id": 2}]
-    file = write(tmp_path, relative, lines)
+    file = write_jsonl(tmp_path / relative, lines)
     assert cls.load(str(file)) == lines
     assert cls.load(str(file), name="ignored") == lines  # AISBench's load(path, **kwargs)
 
@@ -64,7 +56,7 @@ def test_errors(
     assert LOAD_DATASET.get(cls.__name__) is cls
     with pytest.raises(DatasetError, match=f"not found: .*{relative}"):
         cls.load(str(tmp_path / relative))
-    file = write(tmp_path, relative, [{question: "q", answer: "1"}, "", "[1, 2"])
+    file = write_jsonl(tmp_path / relative, [{question: "q", answer: "1"}, "", "[1, 2"])
     with pytest.raises(DatasetError, match=r"\.jsonl, line 3: not valid JSON"):
         cls.load(str(file))
     file.write_text(json.dumps({question: "q"}) + "\n")

@@ -3,11 +3,10 @@ filter, digit labels, and the errors of a missing file, a bad line and a bad ans
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dataset_fixtures import arc_item, write_arc
 
 from pytest_aisbench.datasets.arc import ARCDataset
 from pytest_aisbench.errors import DatasetError
@@ -17,31 +16,20 @@ COLUMNS = ["question", "answerKey", "textA", "textB", "textC", "textD"]
 """What the configs' reader_cfg reads: the input columns and output_column answerKey."""
 
 
-def item(stem: str, labels: str | list[str], answer: str) -> dict[str, Any]:
-    """One line in AI2's schema."""
-    choices = [{"text": f"{stem} option {label}", "label": label} for label in labels]
-    return {"id": f"Q-{stem}", "question": {"stem": stem, "choices": choices}, "answerKey": answer}
-
-
-def write(folder: Path, name: str, split: str, lines: list[Any]) -> None:
-    """One split file, `lines` as JSON (a str is written as it is)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = "".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines)
-    (folder / f"{name}-{split}.jsonl").write_text(text)
-
-
 @pytest.fixture
 def arc_c(tmp_path: Path) -> Path:
     """``ARC/ARC-c`` with two dev and four test lines, one of them with three choices."""
     folder = tmp_path / "ARC" / "ARC-c"
-    write(folder, "ARC-Challenge", "Dev", [item("d0", "ABCD", "B"), item("d1", "ABCD", "D")])
+    write_arc(
+        folder, "ARC-Challenge", "Dev", [arc_item("d0", "ABCD", "B"), arc_item("d1", "ABCD", "D")]
+    )
     test = [
-        item("t0", "ABCD", "C"),
-        item("t1", "ABC", "A"),  # three choices: dropped, as AISBench does
-        item("t2", ["1", "2", "3", "4"], "4"),
-        item("t3", "ABCD", "A"),
+        arc_item("t0", "ABCD", "C"),
+        arc_item("t1", "ABC", "A"),  # three choices: dropped, as AISBench does
+        arc_item("t2", ["1", "2", "3", "4"], "4"),
+        arc_item("t3", "ABCD", "A"),
     ]
-    write(folder, "ARC-Challenge", "Test", test)
+    write_arc(folder, "ARC-Challenge", "Test", test)
     return folder
 
 
@@ -59,8 +47,8 @@ def test_splits_rows_order_and_columns(arc_c: Path) -> None:
 
 def test_easy_set_by_name(tmp_path: Path) -> None:
     folder = tmp_path / "ARC" / "ARC-e"
-    write(folder, "ARC-Easy", "Dev", [])
-    write(folder, "ARC-Easy", "Test", [item("e0", "ABCD", "B")])
+    write_arc(folder, "ARC-Easy", "Dev", [])
+    write_arc(folder, "ARC-Easy", "Test", [arc_item("e0", "ABCD", "B")])
     assert ARCDataset.load(str(folder), name="ARC-Easy") == {
         "Dev": [],
         "Test": [
@@ -75,19 +63,19 @@ def test_missing_file_names_path(tmp_path: Path) -> None:
 
 
 def test_malformed_line_names_file_and_line(arc_c: Path) -> None:
-    write(arc_c, "ARC-Challenge", "Test", [item("t0", "ABCD", "C"), "", "{not json"])
+    write_arc(arc_c, "ARC-Challenge", "Test", [arc_item("t0", "ABCD", "C"), "", "{not json"])
     with pytest.raises(DatasetError, match=r"ARC-Challenge-Test\.jsonl, line 3: not valid JSON"):
         ARCDataset.load(str(arc_c), name="ARC-Challenge")
 
 
 def test_answer_key_outside_labels_names_line(arc_c: Path) -> None:
-    write(arc_c, "ARC-Challenge", "Test", ["", item("t0", "ABCD", "E")])
+    write_arc(arc_c, "ARC-Challenge", "Test", ["", arc_item("t0", "ABCD", "E")])
     with pytest.raises(DatasetError, match=r"Test\.jsonl, line 2: answerKey 'E' is none of"):
         ARCDataset.load(str(arc_c), name="ARC-Challenge")
 
 
 def test_missing_column_names_columns_found(arc_c: Path) -> None:
-    write(arc_c, "ARC-Challenge", "Test", [{"id": "x", "question": {"stem": "s"}}])
+    write_arc(arc_c, "ARC-Challenge", "Test", [{"id": "x", "question": {"stem": "s"}}])
     found = r"no column 'answerKey'; columns found: 'id', 'question'"
     with pytest.raises(DatasetError, match=found):
         ARCDataset.load(str(arc_c), name="ARC-Challenge")

@@ -3,11 +3,10 @@ postprocessors and the two evaluators on literal replies, and the loader's error
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dataset_fixtures import write_bbh
 
 from pytest_aisbench.datasets.bbh import (
     BBHDataset,
@@ -30,17 +29,8 @@ EXAMPLES = [
 ]
 
 
-def write(tmp_path: Path, name: str, data: Any) -> Path:
-    """``BBH/data/<name>.json`` holding `data` (a str is written as it is)."""
-    folder = tmp_path / "BBH" / "data"
-    folder.mkdir(parents=True, exist_ok=True)
-    text = data if isinstance(data, str) else json.dumps(data)
-    (folder / f"{name}.json").write_text(text)
-    return folder
-
-
 def test_examples_in_order(tmp_path: Path) -> None:
-    folder = write(tmp_path, "date_understanding", {"canary": "c", "examples": EXAMPLES})
+    folder = write_bbh(tmp_path, "date_understanding", {"canary": "c", "examples": EXAMPLES})
     rows = BBHDataset.load(str(folder), name="date_understanding")
     assert rows == EXAMPLES
     assert [bbh_mcq_postprocess(r["target"]) for r in rows] == ["A", "B", "A"]
@@ -100,12 +90,12 @@ def test_missing_file_names_path(tmp_path: Path) -> None:
 
 
 def test_malformed_file_and_examples(tmp_path: Path) -> None:
-    folder = write(tmp_path, "snarks", '{"examples": [')
+    folder = write_bbh(tmp_path, "snarks", '{"examples": [')
     with pytest.raises(DatasetError, match=r"snarks\.json: not valid JSON"):
         BBHDataset.load(str(folder), name="snarks")
-    write(tmp_path, "snarks", {"canary": "c"})
+    write_bbh(tmp_path, "snarks", {"canary": "c"})
     with pytest.raises(DatasetError, match=r"snarks\.json: expected an object with a list"):
         BBHDataset.load(str(folder), name="snarks")
-    write(tmp_path, "snarks", {"examples": [EXAMPLES[0], {"input": "q"}]})
+    write_bbh(tmp_path, "snarks", {"examples": [EXAMPLES[0], {"input": "q"}]})
     with pytest.raises(DatasetError, match=r"row 1 has no column 'target'; columns found: 'input'"):
         BBHDataset.load(str(folder), name="snarks")

@@ -3,11 +3,11 @@ row order, the columns the configs read, and the errors of a missing file and ba
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dataset_fixtures import write_boolq
 
 from pytest_aisbench.datasets.boolq import BoolQDatasetV2, BoolQDatasetV3
 from pytest_aisbench.errors import DatasetError
@@ -20,16 +20,8 @@ LINES: list[dict[str, Any]] = [
 ]
 
 
-def write(tmp_path: Path, lines: list[Any]) -> Path:
-    """``SuperGLUE/BoolQ/val.jsonl`` holding `lines` (a str is written as it is)."""
-    file = tmp_path / "SuperGLUE" / "BoolQ" / "val.jsonl"
-    file.parent.mkdir(parents=True)
-    file.write_text("".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines))
-    return file
-
-
 def test_v2_rows_in_order_with_letter_labels(tmp_path: Path) -> None:
-    rows = BoolQDatasetV2.load(str(write(tmp_path, LINES)))
+    rows = BoolQDatasetV2.load(str(write_boolq(tmp_path, LINES)))
     assert [r["idx"] for r in rows] == [0, 1, 2]
     assert [r["label"] for r in rows] == ["A", "B", "A"]  # a JSON true reads as "true"
     assert rows[0]["question"] == "is water wet"
@@ -38,7 +30,7 @@ def test_v2_rows_in_order_with_letter_labels(tmp_path: Path) -> None:
 
 
 def test_v3_strips_title_and_capitalises(tmp_path: Path) -> None:
-    rows = BoolQDatasetV3.load(str(write(tmp_path, LINES[:2])))
+    rows = BoolQDatasetV3.load(str(write_boolq(tmp_path, LINES[:2])))
     assert [(r["question"], r["passage"], r["label"]) for r in rows] == [
         ("Is water wet", "Water is wet.", "true"),
         ("Is fire cold", "Fire is hot.", "false"),
@@ -51,19 +43,19 @@ def test_missing_file_names_path(tmp_path: Path) -> None:
 
 
 def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
-    file = write(tmp_path, [LINES[0], '{"question": "x",'])
+    file = write_boolq(tmp_path, [LINES[0], '{"question": "x",'])
     with pytest.raises(DatasetError, match=r"val\.jsonl, line 2: not valid JSON"):
         BoolQDatasetV2.load(str(file))
 
 
 def test_unknown_label_names_line(tmp_path: Path) -> None:
-    file = write(tmp_path, [LINES[0], "", {**LINES[1], "label": "maybe"}])
+    file = write_boolq(tmp_path, [LINES[0], "", {**LINES[1], "label": "maybe"}])
     with pytest.raises(DatasetError, match=r"val\.jsonl, line 3: label 'maybe' is neither"):
         BoolQDatasetV2.load(str(file))
 
 
 def test_missing_column_names_columns_found(tmp_path: Path) -> None:
-    file = write(tmp_path, [{"question": "q", "label": "true"}])
+    file = write_boolq(tmp_path, [{"question": "q", "label": "true"}])
     found = r"no column 'passage'; columns found: 'question', 'label'"
     with pytest.raises(DatasetError, match=found):
         BoolQDatasetV2.load(str(file))

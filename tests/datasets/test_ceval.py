@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_ceval
 
 from pytest_aisbench.datasets.ceval import CEvalDataset
 from pytest_aisbench.errors import DatasetError
@@ -17,17 +18,8 @@ VAL = "id,question,A,B,C,D,answer\n0,首都是哪里,北京,上海,广州,深圳
 TEST = "id,question,A,B,C,D\n0,q0,a,b,c,d\n1,q1,a,b,c,d\n2,q2,a,b,c,d\n"
 
 
-def write(root: Path, name: str, texts: dict[str, str]) -> Path:
-    """``ceval/formal_ceval`` with one CSV per split for subject `name`."""
-    base = root / "ceval" / "formal_ceval"
-    for split, text in texts.items():
-        (base / split).mkdir(parents=True, exist_ok=True)
-        (base / split / f"{name}_{split}.csv").write_text(text, encoding="utf-8")
-    return base
-
-
 def test_splits_rows_and_columns(tmp_path: Path) -> None:
-    base = write(tmp_path, "logic", {"dev": DEV, "val": VAL, "test": TEST})
+    base = write_ceval(tmp_path, "logic", {"dev": DEV, "val": VAL, "test": TEST})
     splits = CEvalDataset.load(str(base), name="logic")
     assert list(splits) == ["dev", "val", "test"]
     assert splits["dev"] == [
@@ -45,26 +37,26 @@ def test_splits_rows_and_columns(tmp_path: Path) -> None:
 
 
 def test_missing_split_file_names_path(tmp_path: Path) -> None:
-    base = write(tmp_path, "logic", {"dev": DEV, "val": VAL})
+    base = write_ceval(tmp_path, "logic", {"dev": DEV, "val": VAL})
     with pytest.raises(DatasetError, match=r"not found: .*formal_ceval/test/logic_test\.csv"):
         CEvalDataset.load(str(base), name="logic")
 
 
 def test_ragged_line_names_file_and_line(tmp_path: Path) -> None:
-    base = write(tmp_path, "logic", {"dev": DEV, "val": VAL + "2,q,a,b\n", "test": TEST})
+    base = write_ceval(tmp_path, "logic", {"dev": DEV, "val": VAL + "2,q,a,b\n", "test": TEST})
     with pytest.raises(DatasetError, match=r"logic_val\.csv, line 4: 4 cells, expected 7"):
         CEvalDataset.load(str(base), name="logic")
 
 
 def test_missing_column_names_columns_found(tmp_path: Path) -> None:
-    base = write(tmp_path, "logic", {"dev": "id,question,A,B,C\n0,q,a,b,c\n"})
+    base = write_ceval(tmp_path, "logic", {"dev": "id,question,A,B,C\n0,q,a,b,c\n"})
     with pytest.raises(DatasetError, match=r"no column 'D'; columns found: 'id', 'question'"):
         CEvalDataset.load(str(base), name="logic")
 
 
 def test_multi_line_question_keeps_its_newline(tmp_path: Path) -> None:
     val = 'id,question,A,B,C,D,answer\n0,"def f():\n    return 1",a,b,c,d,A\n'
-    base = write(tmp_path, "logic", {"dev": DEV, "val": val, "test": TEST})
+    base = write_ceval(tmp_path, "logic", {"dev": DEV, "val": val, "test": TEST})
     assert CEvalDataset.load(str(base), name="logic")["val"][0]["question"] == (
         "def f():\n    return 1"
     )

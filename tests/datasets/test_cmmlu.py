@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_cmmlu
 
 from pytest_aisbench.datasets.cmmlu import CMMLUDataset
 from pytest_aisbench.errors import DatasetError
@@ -17,17 +18,8 @@ DEV = HEADER + "0,玉米属于哪科,禾本科,豆科,茄科,菊科,A\n"
 TEST = HEADER + '0,q0,a,b,c,d,B\n1,"q1, with a comma",a,b,c,d,D\n2,q2,a,b,c,d,A\n'
 
 
-def write(root: Path, name: str, texts: dict[str, str]) -> Path:
-    """``cmmlu/{dev,test}/<name>.csv``."""
-    base = root / "cmmlu"
-    for split, text in texts.items():
-        (base / split).mkdir(parents=True, exist_ok=True)
-        (base / split / f"{name}.csv").write_text(text, encoding="utf-8")
-    return base
-
-
 def test_splits_rows_and_columns(tmp_path: Path) -> None:
-    base = write(tmp_path, "agronomy", {"dev": DEV, "test": TEST})
+    base = write_cmmlu(tmp_path, "agronomy", {"dev": DEV, "test": TEST})
     splits = CMMLUDataset.load(str(base), name="agronomy", unused="ignored")
     assert list(splits) == ["dev", "test"]
     assert splits["dev"] == [
@@ -49,23 +41,23 @@ def test_splits_rows_and_columns(tmp_path: Path) -> None:
 
 
 def test_missing_file_names_path(tmp_path: Path) -> None:
-    base = write(tmp_path, "agronomy", {"dev": DEV})
+    base = write_cmmlu(tmp_path, "agronomy", {"dev": DEV})
     with pytest.raises(DatasetError, match=r"not found: .*cmmlu/test/agronomy\.csv"):
         CMMLUDataset.load(str(base), name="agronomy")
 
 
 def test_ragged_line_names_file_and_line(tmp_path: Path) -> None:
-    base = write(tmp_path, "agronomy", {"dev": DEV, "test": TEST + "3,q3,a,b,c,d,A,extra\n"})
+    base = write_cmmlu(tmp_path, "agronomy", {"dev": DEV, "test": TEST + "3,q3,a,b,c,d,A,extra\n"})
     with pytest.raises(DatasetError, match=r"test/agronomy\.csv, line 5: 8 cells, expected 7"):
         CMMLUDataset.load(str(base), name="agronomy")
 
 
 def test_empty_file_is_an_error(tmp_path: Path) -> None:
-    base = write(tmp_path, "agronomy", {"dev": ""})
+    base = write_cmmlu(tmp_path, "agronomy", {"dev": ""})
     with pytest.raises(DatasetError, match=r"dev/agronomy\.csv: empty file"):
         CMMLUDataset.load(str(base), name="agronomy")
 
 
 def test_multi_line_question_keeps_its_newline(tmp_path: Path) -> None:
-    base = write(tmp_path, "agronomy", {"dev": DEV, "test": HEADER + '0,"a\nb",a,b,c,d,A\n'})
+    base = write_cmmlu(tmp_path, "agronomy", {"dev": DEV, "test": HEADER + '0,"a\nb",a,b,c,d,A\n'})
     assert CMMLUDataset.load(str(base), name="agronomy")["test"][0]["question"] == "a\nb"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dataset_fixtures import dapo_record, write_dapo
 
 from pytest_aisbench.datasets.dapo_math import (
     DAPOMathDataset,
@@ -23,32 +23,11 @@ from pytest_aisbench.errors import ConfigError, DatasetError
 from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import judge
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
-INSTRUCTION = "Solve the following math problem step by step. The last line of your response "
-
-
-def record(i: int, **changes: Any) -> dict[str, Any]:
-    """One row in the released schema."""
-    row = {
-        "data_source": "math_dapo",
-        "prompt": [{"content": f"{INSTRUCTION}\n\nProblem {i}", "role": "user"}],
-        "ability": "MATH",
-        "reward_model": {"ground_truth": str(10 * i), "style": "rule-lighteval/MATH_v2"},
-        "extra_info": {"index": f"id-{i}"},
-    }
-    return row | changes
-
-
-def write(folder: Path, records: list[dict[str, Any]], name: str = "dapo-math-17k.parquet") -> Path:
-    """`records` as a parquet file in `folder`."""
-    pa = pytest.importorskip("pyarrow")
-    pq = pytest.importorskip("pyarrow.parquet")
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(records), folder / name)
-    return folder
-
 
 def test_rows_in_order_as_test_and_train(tmp_path: Path) -> None:
-    folder = write(tmp_path / "dapo-math-17k", [record(0), record(1), record(2)])
+    folder = write_dapo(
+        tmp_path / "dapo-math-17k", [dapo_record(0), dapo_record(1), dapo_record(2)]
+    )
     splits = DAPOMathDataset.load(str(folder))
     assert list(splits) == ["test", "train"]
     test = splits["test"]
@@ -65,8 +44,8 @@ def test_rows_in_order_as_test_and_train(tmp_path: Path) -> None:
 
 def test_which_file_is_read(tmp_path: Path) -> None:
     system = {"content": "be brief", "role": "system"}
-    folder = write(tmp_path / "d", [record(5, prompt=[system])], name="b.parquet")
-    write(folder, [record(7)], name="a.parquet")
+    folder = write_dapo(tmp_path / "d", [dapo_record(5, prompt=[system])], name="b.parquet")
+    write_dapo(folder, [dapo_record(7)], name="a.parquet")
     assert DAPOMathDataset.load(str(folder))["test"][0]["answer"] == "70"  # first by name
     only = DAPOMathDataset.load(str(folder), file_name="b.parquet")["test"][0]
     assert only["prompt"] == "be brief"  # no user message: the first message's content
@@ -77,11 +56,11 @@ def test_errors(tmp_path: Path) -> None:
     folder = tmp_path / "dapo-math-17k"
     with pytest.raises(DatasetError, match=r"not found: .*dapo-math-17k/dapo-math-17k\.parquet"):
         DAPOMathDataset.load(str(folder))
-    write(folder, [{"prompt": record(1)["prompt"], "ability": "MATH"}])
+    write_dapo(folder, [{"prompt": dapo_record(1)["prompt"], "ability": "MATH"}])
     found = r"row 0: no column 'reward_model'; columns found: 'prompt', 'ability'"
     with pytest.raises(DatasetError, match=found):
         DAPOMathDataset.load(str(folder))
-    write(folder, [record(0), record(1, reward_model=None)])  # a null in the column
+    write_dapo(folder, [dapo_record(0), dapo_record(1, reward_model=None)])  # a null in the column
     with pytest.raises(DatasetError, match=r"row 1: 'reward_model' has no 'ground_truth'"):
         DAPOMathDataset.load(str(folder))
     (folder / "dapo-math-17k.parquet").write_bytes(b"PAR1 not really")

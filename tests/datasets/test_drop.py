@@ -4,11 +4,10 @@ and F1 beside it, and the loader's errors."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dataset_fixtures import write_drop
 
 from pytest_aisbench.datasets.drop_simple_eval import (
     DropOpenAIDataset,
@@ -27,16 +26,8 @@ LINES = [
 ]
 
 
-def write(tmp_path: Path, lines: list[Any]) -> Path:
-    """``drop_simple_eval/dev.jsonl`` (a str is written as it is)."""
-    file = tmp_path / "drop_simple_eval" / "dev.jsonl"
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text("".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines))
-    return file
-
-
 def test_rows_in_order_in_validation(tmp_path: Path) -> None:
-    splits = DropOpenAIDataset.load(str(write(tmp_path, LINES)))
+    splits = DropOpenAIDataset.load(str(write_drop(tmp_path, LINES)))
     assert list(splits) == ["validation"]
     assert splits["validation"] == [
         {"prompt": line["context"], "answers": line["ref_text"]} for line in LINES
@@ -47,10 +38,10 @@ def test_rows_in_order_in_validation(tmp_path: Path) -> None:
 def test_loader_errors(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"not found: .*drop_simple_eval/dev\.jsonl"):
         DropOpenAIDataset.load(str(tmp_path / "drop_simple_eval" / "dev.jsonl"))
-    file = write(tmp_path, [LINES[0], "{oops"])
+    file = write_drop(tmp_path, [LINES[0], "{oops"])
     with pytest.raises(DatasetError, match=r"dev\.jsonl, line 2: not valid JSON"):
         DropOpenAIDataset.load(str(file))
-    write(tmp_path, [{"context": "c"}])
+    write_drop(tmp_path, [{"context": "c"}])
     with pytest.raises(DatasetError, match=r"no column 'ref_text'; columns found: 'context'"):
         DropOpenAIDataset.load(str(file))
 

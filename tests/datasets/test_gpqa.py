@@ -3,12 +3,11 @@ evaluator and the simple-eval answer extraction."""
 
 from __future__ import annotations
 
-import csv
 import random
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_gpqa
 
 from pytest_aisbench.datasets.gpqa import (
     GPQA_Simple_Eval_postprocess,
@@ -19,21 +18,6 @@ from pytest_aisbench.datasets.gpqa import (
 from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
-HEADER = [
-    "Pre-Revision Question",
-    "Pre-Revision Correct Answer",
-    "Pre-Revision Incorrect Answer 1",
-    "Pre-Revision Incorrect Answer 2",
-    "Pre-Revision Incorrect Answer 3",
-    "Pre-Revision Explanation",
-    "Self-reported question-writing time (minutes)",
-    "Question",
-    "Correct Answer",
-    "Incorrect Answer 1",
-    "Incorrect Answer 2",
-    "Incorrect Answer 3",
-    "Explanation",
-]
 QUESTIONS = [
     ("What is 2+2?", "4", "3", "5", "22"),
     ('Which gas, "noble" by name, is lightest?', "Helium", "Neon", "Argon", "Xenon"),
@@ -41,19 +25,8 @@ QUESTIONS = [
 ]
 
 
-def write_gpqa(folder: Path, questions: Sequence[tuple[str, ...]] = QUESTIONS) -> Path:
-    """``gpqa/gpqa_diamond.csv`` with the release's header and its question columns 8-12."""
-    (folder / "gpqa").mkdir()
-    with open(folder / "gpqa" / "gpqa_diamond.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(HEADER)
-        for q in questions:
-            writer.writerow(["old"] * 7 + list(q) + ["because"])
-    return folder / "gpqa"
-
-
 def test_rows_rotate_the_options_by_position(tmp_path: Path) -> None:
-    rows = GPQADataset.load(str(write_gpqa(tmp_path)), name="gpqa_diamond.csv")
+    rows = GPQADataset.load(str(write_gpqa(tmp_path, QUESTIONS)), name="gpqa_diamond.csv")
     # row 1 is shown BCDA, row 2 CDAB, row 3 DABC: the correct option (listed first) moves
     assert rows == [
         {"question": "What is 2+2?", "A": "3", "B": "5", "C": "22", "D": "4", "answer": "D"},
@@ -71,7 +44,7 @@ def test_rows_rotate_the_options_by_position(tmp_path: Path) -> None:
 
 
 def test_simple_eval_repeats_four_times_with_seeded_permutations(tmp_path: Path) -> None:
-    rows = GPQASimpleEvalDataset.load(str(write_gpqa(tmp_path)), name="gpqa_diamond.csv")
+    rows = GPQASimpleEvalDataset.load(str(write_gpqa(tmp_path, QUESTIONS)), name="gpqa_diamond.csv")
     assert len(rows) == 12
     assert [r["question"] for r in rows[:4]] == [q[0] for q in QUESTIONS] + [QUESTIONS[0][0]]
     rng = random.Random(0)
@@ -122,7 +95,7 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_malformed_row_names_file_and_line(tmp_path: Path) -> None:
-    folder = write_gpqa(tmp_path)
+    folder = write_gpqa(tmp_path, QUESTIONS)
     with open(folder / "gpqa_diamond.csv", "a", encoding="utf-8") as f:
         f.write("only,three,cells\n")
     with pytest.raises(DatasetError, match=r"gpqa_diamond\.csv, line 5: 3 cells"):

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_gsm8k
 
 from conftest import DATASETS_DIR
 from pytest_aisbench.datasets import DatasetConfig, get_dataset_config
@@ -61,14 +62,6 @@ def shots(data_dir: Path) -> list[tuple[str, str]]:
     assert isinstance(prompt, PromptList)
     turns = prompt.turns()
     return [(turns[i]["prompt"], turns[i + 1]["prompt"]) for i in range(0, 8, 2)]
-
-
-def write_gsm8k(folder: Path, test_lines: list[str]) -> Path:
-    """A datasets dir whose gsm8k/ holds the real train split and the given test lines."""
-    (folder / "gsm8k").mkdir(parents=True)
-    (folder / "gsm8k" / "train.jsonl").symlink_to(DATASETS_DIR / "gsm8k" / "train.jsonl")
-    (folder / "gsm8k" / "test.jsonl").write_text("".join(f"{line}\n" for line in test_lines))
-    return folder
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_hellaswag
 
 from pytest_aisbench.datasets.hellaswag import (
     HellaswagDataset,
@@ -25,17 +26,8 @@ TRAIN = [{"query": "Cooking: Oil heats.", "choices": ["i", "j", "k", "l"], "gold
 READER_COLUMNS = {"ctx", "A", "B", "C", "D", "label"}  # the configs' input and output columns
 
 
-def write(folder: Path) -> Path:
-    """``hellaswag/`` with the validation file and the sampled train shots."""
-    (folder / "hellaswag").mkdir()
-    for name, rows in (("hellaswag.jsonl", VAL), ("hellaswag_train_sampled25.jsonl", TRAIN)):
-        lines = "".join(json.dumps(r) + "\n" for r in rows)
-        (folder / "hellaswag" / name).write_text(lines, encoding="utf-8")
-    return folder / "hellaswag"
-
-
 def test_v2_gen_rows_in_order_with_letter_labels(tmp_path: Path) -> None:
-    rows = HellaswagDataset_V2.load(str(write(tmp_path) / "hellaswag.jsonl"))
+    rows = HellaswagDataset_V2.load(str(write_hellaswag(tmp_path, VAL, TRAIN) / "hellaswag.jsonl"))
     assert rows == [
         {"ctx": "She mixes flour. Then: she", "A": "a", "B": "b", "C": "c", "D": "d", "label": "C"},
         {"ctx": "A man climbs.", "A": "e", "B": "f", "C": "g", "D": "h", "label": "A"},
@@ -43,14 +35,14 @@ def test_v2_gen_rows_in_order_with_letter_labels(tmp_path: Path) -> None:
 
 
 def test_v1_ppl_keeps_int_labels_and_drops_two_prefixes(tmp_path: Path) -> None:
-    rows = HellaswagDataset.load(str(write(tmp_path) / "hellaswag.jsonl"))
+    rows = HellaswagDataset.load(str(write_hellaswag(tmp_path, VAL, TRAIN) / "hellaswag.jsonl"))
     assert set(rows[0]) == READER_COLUMNS
     assert (rows[0]["ctx"], rows[0]["label"]) == ("she", 2)
     assert [r["label"] for r in rows] == [2, 0]
 
 
 def test_v3_keeps_the_query_and_gold(tmp_path: Path) -> None:
-    rows = HellaswagDataset_V3.load(str(write(tmp_path) / "hellaswag.jsonl"))
+    rows = HellaswagDataset_V3.load(str(write_hellaswag(tmp_path, VAL, TRAIN) / "hellaswag.jsonl"))
     assert rows[1] == {"query": "Roofing: A man climbs.", "A": "e", "B": "f", "C": "g"} | {
         "D": "h",
         "gold": 0,
@@ -58,7 +50,7 @@ def test_v3_keeps_the_query_and_gold(tmp_path: Path) -> None:
 
 
 def test_with_ice_gives_train_and_val_splits(tmp_path: Path) -> None:
-    splits = HellaswagDatasetwithICE.load(str(write(tmp_path)))
+    splits = HellaswagDatasetwithICE.load(str(write_hellaswag(tmp_path, VAL, TRAIN)))
     assert list(splits) == ["train", "val"]
     assert [r["label"] for r in splits["train"]] == ["D"]
     assert [r["ctx"] for r in splits["val"]] == ["She mixes flour. Then: she", "A man climbs."]
@@ -82,7 +74,7 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_malformed_lines_name_file_and_line(tmp_path: Path) -> None:
-    file = write(tmp_path) / "hellaswag.jsonl"
+    file = write_hellaswag(tmp_path, VAL, TRAIN) / "hellaswag.jsonl"
     good = file.read_text(encoding="utf-8")
     file.write_text(good + "{not json\n", encoding="utf-8")
     with pytest.raises(DatasetError, match=r"hellaswag\.jsonl, line 3: not valid JSON"):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_lambada
 
 from pytest_aisbench.datasets.lambada import LambadaEvaluator, first_word, lambadaDataset
 from pytest_aisbench.errors import DatasetError
@@ -17,15 +17,8 @@ ROWS = [
 ]
 
 
-def write(folder: Path, extra: str = "") -> Path:
-    (folder / "lambada").mkdir()
-    text = "".join(json.dumps(r) + "\n" for r in ROWS) + extra
-    (folder / "lambada" / "test.jsonl").write_text(text, encoding="utf-8")
-    return folder / "lambada"
-
-
 def test_test_split_in_file_order(tmp_path: Path) -> None:
-    splits = lambadaDataset.load(str(write(tmp_path)))
+    splits = lambadaDataset.load(str(write_lambada(tmp_path, ROWS)))
     assert splits == {"test": ROWS}  # prompt is the input column, label the output
 
 
@@ -54,7 +47,7 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_malformed_line_and_missing_column(tmp_path: Path) -> None:
-    folder = write(tmp_path, "[1, 2]\n")
+    folder = write_lambada(tmp_path, [*ROWS, "[1, 2]"])
     with pytest.raises(DatasetError, match=r"test\.jsonl, line 3: expected a JSON object"):
         lambadaDataset.load(str(folder))
     (folder / "test.jsonl").write_text('{"prompt": "x", "text": "y"}\n', encoding="utf-8")

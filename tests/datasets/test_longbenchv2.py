@@ -5,44 +5,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dataset_fixtures import longbench_item, write_longbenchv2
 
 from pytest_aisbench.datasets.longbenchv2 import COLUMNS, LongBenchv2Dataset, LongBenchv2Evaluator
 from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.openicl.icl_evaluator.icl_base_evaluator import judge
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 
-
-def item(n: int, answer: str, difficulty: str, length: str) -> dict[str, Any]:
-    return {
-        "_id": f"id{n}",
-        "domain": "Single-Document QA",
-        "question": f"Q{n}?",
-        "context": f"long text {n}",
-        "choice_A": "a",
-        "choice_B": "b",
-        "choice_C": "c",
-        "choice_D": "d",
-        "answer": answer,
-        "difficulty": difficulty,
-        "length": length,
-    }
-
-
-ITEMS = [item(1, "B", "easy", "short"), item(2, "D", "hard", "long"), item(3, "A", "hard", "short")]
-
-
-def write(folder: Path, data: Any = ITEMS) -> Path:
-    (folder / "LongBench-v2").mkdir()
-    file = folder / "LongBench-v2" / "data.json"
-    file.write_text(json.dumps(data), encoding="utf-8")
-    return file
+ITEMS = [
+    longbench_item(1, "B", "easy", "short"),
+    longbench_item(2, "D", "hard", "long"),
+    longbench_item(3, "A", "hard", "short"),
+]
 
 
 def test_train_is_whole_rows_and_test_the_read_columns(tmp_path: Path) -> None:
-    splits = LongBenchv2Dataset.load(str(write(tmp_path)))
+    splits = LongBenchv2Dataset.load(str(write_longbenchv2(tmp_path, ITEMS)))
     assert splits["train"] == ITEMS
     assert [r["question"] for r in splits["test"]] == ["Q1?", "Q2?", "Q3?"]
     assert set(splits["test"][0]) == set(COLUMNS)  # the config's input columns and answer
@@ -86,7 +66,7 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_malformed_file_and_missing_column(tmp_path: Path) -> None:
-    file = write(tmp_path)
+    file = write_longbenchv2(tmp_path, ITEMS)
     file.write_text('[{"question": "q"},', encoding="utf-8")
     with pytest.raises(DatasetError, match=r"data\.json: not valid JSON \(.*line 1"):
         LongBenchv2Dataset.load(str(file))

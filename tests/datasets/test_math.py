@@ -3,10 +3,10 @@ string-normalising `MATHEvaluator` v1/v2 with `math_postprocess_v2` (MATH500 and
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_math
 
 from pytest_aisbench.datasets.math import (
     MATHDataset,
@@ -38,14 +38,10 @@ PROBLEMS = {
 }
 
 
-def write(folder: Path, data: object = PROBLEMS, name: str = "test_prm800k_500.json") -> Path:
-    (folder / "math").mkdir(exist_ok=True)
-    (folder / "math" / name).write_text(json.dumps(data), encoding="utf-8")
-    return folder / "math"
-
-
 def test_rows_in_key_order_with_the_last_boxed_answer(tmp_path: Path) -> None:
-    splits = MATHDataset.load(str(write(tmp_path)), file_name="test_prm800k_500.json")
+    splits = MATHDataset.load(
+        str(write_math(tmp_path, PROBLEMS)), file_name="test_prm800k_500.json"
+    )
     assert splits["test"] == [
         {"problem": "Compute $1+1$.", "solution": "2"},
         {"problem": "Half of one?", "solution": "3"},
@@ -55,7 +51,7 @@ def test_rows_in_key_order_with_the_last_boxed_answer(tmp_path: Path) -> None:
 
 
 def test_default_file_is_math_json(tmp_path: Path) -> None:
-    folder = write(tmp_path, {"0": PROBLEMS["test/algebra/1.json"]}, name="math.json")
+    folder = write_math(tmp_path, {"0": PROBLEMS["test/algebra/1.json"]}, name="math.json")
     assert MATHDataset.load(str(folder))["test"] == [{"problem": "Compute $1+1$.", "solution": "2"}]
 
 
@@ -128,14 +124,14 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_malformed_file_and_missing_column(tmp_path: Path) -> None:
-    folder = write(tmp_path)
+    folder = write_math(tmp_path, PROBLEMS)
     (folder / "bad.json").write_text('{"1": {"problem": "x",\n}', encoding="utf-8")
     with pytest.raises(DatasetError, match=r"bad\.json: not valid JSON \(.*line 2"):
         MATHDataset.load(str(folder), file_name="bad.json")
     (folder / "list.json").write_text("[]", encoding="utf-8")
     with pytest.raises(DatasetError, match=r"list\.json: expected one JSON object .* got list"):
         MATHDataset.load(str(folder), file_name="list.json")
-    write(tmp_path, {"a": {"problem": "x", "answer": "1"}}, name="nosol.json")
+    write_math(tmp_path, {"a": {"problem": "x", "answer": "1"}}, name="nosol.json")
     with pytest.raises(DatasetError, match=r"entry 'a' has no 'problem' and 'solution'; found: "):
         MATHDataset.load(str(folder), file_name="nosol.json")
 

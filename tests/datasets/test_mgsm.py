@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_mgsm
 
 from pytest_aisbench.datasets.mgsm import (
     LANG_TO_ANSWER_PREFIX,
@@ -17,14 +18,8 @@ from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
 
 
-def write(folder: Path, text: str) -> Path:
-    (folder / "mgsm").mkdir()
-    (folder / "mgsm" / "mgsm_de.tsv").write_text(text, encoding="utf-8")
-    return folder / "mgsm" / "mgsm_de.tsv"
-
-
 def test_rows_in_file_order(tmp_path: Path) -> None:
-    file = write(tmp_path, "Janet hat 16 Eier.\t18\n Ein Bademantel braucht 2 Rollen.\t3 \n")
+    file = write_mgsm(tmp_path, "Janet hat 16 Eier.\t18\n Ein Bademantel braucht 2 Rollen.\t3 \n")
     assert MGSMSDataset.load(str(file)) == [
         {"question": "Janet hat 16 Eier.", "answer": "18"},
         {"question": "Ein Bademantel braucht 2 Rollen.", "answer": "3"},  # line stripped
@@ -74,6 +69,6 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
-    file = write(tmp_path, "Q one\t1\nQ two without its answer\n")
+    file = write_mgsm(tmp_path, "Q one\t1\nQ two without its answer\n")
     with pytest.raises(DatasetError, match=r"mgsm_de\.tsv, line 2: 1 cells, expected 2"):
         MGSMSDataset.load(str(file))

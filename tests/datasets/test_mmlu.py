@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_mmlu
 
 from pytest_aisbench.datasets.mmlu import MMLUDataset
 from pytest_aisbench.errors import DatasetError
@@ -18,15 +19,13 @@ TEST = (
 DEV = "Shot question?,w,x,y,z,D\n"
 
 
-def write(folder: Path, test: str = TEST) -> Path:
-    for split, text in (("dev", DEV), ("test", test), ("val", "ignored,row\n")):
-        (folder / "mmlu" / split).mkdir(parents=True)
-        (folder / "mmlu" / split / f"anatomy_{split}.csv").write_text(text, encoding="utf-8")
-    return folder / "mmlu"
+def texts(test: str = TEST) -> dict[str, str]:
+    """The anatomy CSVs per split (val is written, and never read)."""
+    return {"dev": DEV, "test": test, "val": "ignored,row\n"}
 
 
 def test_dev_and_test_rows_in_order(tmp_path: Path) -> None:
-    splits = MMLUDataset.load(str(write(tmp_path)), name="anatomy")
+    splits = MMLUDataset.load(str(write_mmlu(tmp_path, "anatomy", texts())), name="anatomy")
     assert list(splits) == ["dev", "test"]  # val is not read (the configs never ask for it)
     assert splits["dev"] == [
         {"input": "Shot question?", "A": "w", "B": "x", "C": "y", "D": "z", "target": "D"}
@@ -44,12 +43,12 @@ def test_registered_under_aisbench_names() -> None:
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
-    write(tmp_path)
+    write_mmlu(tmp_path, "anatomy", texts())
     with pytest.raises(DatasetError, match=r"not found: .*mmlu/dev/virology_dev\.csv"):
         MMLUDataset.load(str(tmp_path / "mmlu"), name="virology")
 
 
 def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
-    folder = write(tmp_path, TEST + "Too few,a,b,c,D\n")
+    folder = write_mmlu(tmp_path, "anatomy", texts(TEST + "Too few,a,b,c,D\n"))
     with pytest.raises(DatasetError, match=r"anatomy_test\.csv, line 4: 5 cells, expected 6"):
         MMLUDataset.load(str(folder), name="anatomy")

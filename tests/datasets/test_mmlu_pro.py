@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dataset_fixtures import mmlu_pro_question, write_mmlu_pro
 
 from pytest_aisbench.datasets.mmlu_pro import MMLUProBaseEvaluator, MMLUProDataset
 from pytest_aisbench.errors import ConfigError, DatasetError
@@ -16,42 +16,16 @@ from pytest_aisbench.registry import ICL_EVALUATORS, LOAD_DATASET
 COT = "A: Let's think step by step. The sum is 4."
 
 
-def question(
-    qid: int, category: str, options: list[str], answer: str, cot: str = ""
-) -> dict[str, Any]:
-    return {
-        "question_id": qid,
-        "question": f"Q{qid}?",
-        "options": options,
-        "answer": answer,
-        "answer_index": "ABCDEFGHIJ".index(answer),
-        "cot_content": cot,
-        "category": category,
-        "src": "ori_mmlu",
-    }
-
-
 TEST = [
-    question(1, "math", ["3", "4", "N/A", "5"], "B"),
-    question(2, "law", ["yes", "no"], "A"),
-    question(3, "math", ["x", "N/A", "y"], "C"),
+    mmlu_pro_question(1, "math", ["3", "4", "N/A", "5"], "B"),
+    mmlu_pro_question(2, "law", ["yes", "no"], "A"),
+    mmlu_pro_question(3, "math", ["x", "N/A", "y"], "C"),
 ]
-VALIDATION = [question(9, "math", ["2", "4"], "B", COT)]
-
-
-def write(folder: Path) -> Path:
-    pq = pytest.importorskip("pyarrow.parquet")
-    import pyarrow as pa
-
-    folder = folder / "mmlu_pro"
-    folder.mkdir()
-    pq.write_table(pa.Table.from_pylist(TEST), folder / "test-00000-of-00001.parquet")
-    pq.write_table(pa.Table.from_pylist(VALIDATION), folder / "validation-00000-of-00001.parquet")
-    return folder
+VALIDATION = [mmlu_pro_question(9, "math", ["2", "4"], "B", COT)]
 
 
 def test_one_category_in_file_order_with_aisbench_columns(tmp_path: Path) -> None:
-    splits = MMLUProDataset.load(str(write(tmp_path)), category="math")
+    splits = MMLUProDataset.load(str(write_mmlu_pro(tmp_path, TEST, VALIDATION)), category="math")
     assert list(splits) == ["test", "validation"]
     assert [r["question_id"] for r in splits["test"]] == [1, 3]
     first = splits["test"][0]
@@ -66,7 +40,9 @@ def test_one_category_in_file_order_with_aisbench_columns(tmp_path: Path) -> Non
 
 
 def test_an_absent_category_gives_empty_splits(tmp_path: Path) -> None:
-    assert MMLUProDataset.load(str(write(tmp_path)), category="history") == {
+    assert MMLUProDataset.load(
+        str(write_mmlu_pro(tmp_path, TEST, VALIDATION)), category="history"
+    ) == {
         "test": [],
         "validation": [],
     }
@@ -88,14 +64,14 @@ def test_registered_under_aisbench_names() -> None:
 
 
 def test_missing_split_file_names_the_path(tmp_path: Path) -> None:
-    folder = write(tmp_path)
+    folder = write_mmlu_pro(tmp_path, TEST, VALIDATION)
     (folder / "validation-00000-of-00001.parquet").unlink()
     with pytest.raises(DatasetError, match=r"validation split not found: .*mmlu_pro/validation-"):
         MMLUProDataset.load(str(folder), category="math")
 
 
 def test_damaged_file_and_missing_column(tmp_path: Path) -> None:
-    folder = write(tmp_path)
+    folder = write_mmlu_pro(tmp_path, TEST, VALIDATION)
     (folder / "test-00000-of-00001.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(DatasetError, match=r"test-00000-of-00001\.parquet: not a readable parquet"):
         MMLUProDataset.load(str(folder), category="math")

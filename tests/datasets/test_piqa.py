@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_piqa
 
 from pytest_aisbench.datasets.piqa import PIQADataset, PIQADatasetV2, PIQADatasetV3
 from pytest_aisbench.errors import DatasetError
@@ -19,17 +20,8 @@ DEV = [
 TRAIN = [{"id": "t1", "goal": "boil water.", "sol1": "heat it", "sol2": "cool it"}]
 
 
-def write(folder: Path, dev_labels: str = "0\n1\n") -> Path:
-    folder = folder / "physicaliqa-train-dev"
-    folder.mkdir(parents=True)
-    for name, rows, labels in (("dev", DEV, dev_labels), ("train", TRAIN, "0\n")):
-        (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-        (folder / f"{name}-labels.lst").write_text(labels)
-    return folder
-
-
 def test_v2_gen_splits_rows_and_letters(tmp_path: Path) -> None:
-    splits = PIQADatasetV2.load(str(write(tmp_path)))
+    splits = PIQADatasetV2.load(str(write_piqa(tmp_path, DEV, TRAIN, "0\n1\n")))
     assert list(splits) == ["train", "validation"]
     assert splits["validation"] == [
         {"goal": "how to open a jar?", "sol1": "twist the lid", "sol2": "Bite it", "answer": "A"},
@@ -39,18 +31,18 @@ def test_v2_gen_splits_rows_and_letters(tmp_path: Path) -> None:
 
 
 def test_v2_unlabelled_rows_read_null(tmp_path: Path) -> None:
-    splits = PIQADatasetV2.load(str(write(tmp_path, dev_labels="-1\n1\n")))
+    splits = PIQADatasetV2.load(str(write_piqa(tmp_path, DEV, TRAIN, "-1\n1\n")))
     assert [r["answer"] for r in splits["validation"]] == ["NULL", "B"]
 
 
 def test_v1_ppl_keeps_int_labels(tmp_path: Path) -> None:
-    splits = PIQADataset.load(str(write(tmp_path)))
+    splits = PIQADataset.load(str(write_piqa(tmp_path, DEV, TRAIN, "0\n1\n")))
     assert [r["label"] for r in splits["validation"]] == [0, 1]
     assert "id" not in splits["validation"][0]
 
 
 def test_v3_recases_goal_and_solutions(tmp_path: Path) -> None:
-    splits = PIQADatasetV3.load(str(write(tmp_path)))
+    splits = PIQADatasetV3.load(str(write_piqa(tmp_path, DEV, TRAIN, "0\n1\n")))
     first, second = splits["validation"]
     # a question goal: solutions capitalised; a goal without final punctuation: lower-cased
     assert (first["goal"], first["sol1"], first["sol2"]) == (
@@ -67,7 +59,7 @@ def test_registered_under_aisbench_names() -> None:
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
-    folder = write(tmp_path)
+    folder = write_piqa(tmp_path, DEV, TRAIN, "0\n1\n")
     (folder / "dev-labels.lst").unlink()
     with pytest.raises(DatasetError, match=r"not found: .*physicaliqa-train-dev/dev-labels\.lst"):
         PIQADatasetV2.load(str(folder))
@@ -75,15 +67,15 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 def test_malformed_label_lines(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"dev-labels\.lst, line 2: label 'x' is not an integer"):
-        PIQADatasetV2.load(str(write(tmp_path, dev_labels="0\nx\n")))
+        PIQADatasetV2.load(str(write_piqa(tmp_path, DEV, TRAIN, "0\nx\n")))
     with pytest.raises(DatasetError, match=r"dev-labels\.lst, line 1: label 2 is not one of"):
-        PIQADatasetV2.load(str(write(tmp_path / "b", dev_labels="2\n1\n")))
+        PIQADatasetV2.load(str(write_piqa(tmp_path / "b", DEV, TRAIN, "2\n1\n")))
     with pytest.raises(DatasetError, match=r"dev-labels\.lst has 1 labels for the 2 rows"):
-        PIQADataset.load(str(write(tmp_path / "c", dev_labels="1\n")))
+        PIQADataset.load(str(write_piqa(tmp_path / "c", DEV, TRAIN, "1\n")))
 
 
 def test_malformed_data_line_and_missing_column(tmp_path: Path) -> None:
-    folder = write(tmp_path)
+    folder = write_piqa(tmp_path, DEV, TRAIN, "0\n1\n")
     (folder / "dev.jsonl").write_text(json.dumps(DEV[0]) + "\n{oops\n")
     with pytest.raises(DatasetError, match=r"dev\.jsonl, line 2: not valid JSON"):
         PIQADatasetV2.load(str(folder))

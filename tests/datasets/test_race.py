@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import race_line, write_race
 
 from pytest_aisbench.datasets.race import RaceDataset
 from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.registry import LOAD_DATASET
 
 
-def line(n: int, answer: str, options: list[str] | None = None) -> str:
-    row = {
-        "article": f"Article {n}.",
-        "question": f"Question {n}?",
-        "options": options or [f"a{n}", f"b{n}", f"c{n}", f"d{n}"],
-        "answer": answer,
-        "id": f"high{n}.txt",
-    }
-    return json.dumps(row) + "\n"
-
-
-def write(folder: Path, test: str | None = None) -> Path:
-    for split, text in (
-        ("validation", line(0, "D")),
-        ("test", test or line(1, "B") + line(2, "A")),
-    ):
-        (folder / "race" / split).mkdir(parents=True)
-        (folder / "race" / split / "high.jsonl").write_text(text, encoding="utf-8")
-    return folder / "race"
+def texts(test: str | None = None) -> dict[str, str]:
+    """One validation line and the test lines (two by default)."""
+    return {"validation": race_line(0, "D"), "test": test or race_line(1, "B") + race_line(2, "A")}
 
 
 def test_validation_and_test_rows_in_order(tmp_path: Path) -> None:
-    splits = RaceDataset.load(str(write(tmp_path)), name="high")
+    splits = RaceDataset.load(str(write_race(tmp_path, texts())), name="high")
     assert list(splits) == ["validation", "test"]
     assert splits["test"][0] == {
         "article": "Article 1.",
@@ -54,13 +38,13 @@ def test_registered_under_aisbench_names() -> None:
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
-    folder = write(tmp_path)
+    folder = write_race(tmp_path, texts())
     with pytest.raises(DatasetError, match=r"not found: .*race/validation/middle\.jsonl"):
         RaceDataset.load(str(folder), name="middle")
 
 
 def test_malformed_lines_name_file_and_line(tmp_path: Path) -> None:
-    folder = write(tmp_path, test=line(1, "B") + line(2, "A", options=["x", "y"]))
+    folder = write_race(tmp_path, texts(race_line(1, "B") + race_line(2, "A", options=["x", "y"])))
     with pytest.raises(
         DatasetError, match=r"test/high\.jsonl, line 2: 'options' must be a list of 4"
     ):

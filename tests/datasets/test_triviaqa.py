@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import write_triviaqa
 
 from pytest_aisbench.datasets.triviaqa import (
     TriviaQADataset,
@@ -25,16 +26,8 @@ DEV = (
 TEST = "What is H2O?\t['Water', 'H2O']\n"
 
 
-def write(folder: Path, dev: str = DEV) -> Path:
-    folder = folder / "triviaqa"
-    folder.mkdir(parents=True)
-    (folder / "trivia-dev.qa.csv").write_text(dev, encoding="utf-8")
-    (folder / "trivia-test.qa.csv").write_text(TEST, encoding="utf-8")
-    return folder
-
-
 def test_dev_has_alias_lists_and_test_the_first_alias(tmp_path: Path) -> None:
-    splits = TriviaQADataset.load(str(write(tmp_path)))
+    splits = TriviaQADataset.load(str(write_triviaqa(tmp_path, DEV, TEST)))
     assert splits == {
         "dev": [
             {
@@ -85,7 +78,7 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_malformed_lines_name_file_and_line(tmp_path: Path) -> None:
-    folder = write(tmp_path, dev=DEV + "No answers here\n")
+    folder = write_triviaqa(tmp_path, DEV + "No answers here\n", TEST)
     with pytest.raises(DatasetError, match=r"trivia-dev\.qa\.csv, line 3: 1 cells, expected 2"):
         TriviaQADataset.load(str(folder))
     # the answers are read as a literal, never evaluated (AISBench eval()s them)

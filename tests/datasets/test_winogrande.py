@@ -3,10 +3,10 @@ sentence split at its blank and the three answer forms."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from dataset_fixtures import winogrande_line, write_winogrande
 
 from pytest_aisbench.datasets.winogrande import (
     WinograndeDataset,
@@ -16,26 +16,14 @@ from pytest_aisbench.datasets.winogrande import (
 from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.registry import LOAD_DATASET
 
-
-def line(sentence: str, answer: str, qid: str = "q") -> str:
-    row = {"qID": qid, "sentence": sentence, "option1": "Ian", "option2": "Dennis"}
-    return json.dumps(row | {"answer": answer}) + "\n"
-
-
-DEV = line("Ian loved it but _ hated it.", "2") + line("_ won because he trained.", "1")
-TRAIN_XS = line("The cup held _ coffee.", "")
-
-
-def write(folder: Path, dev: str = DEV) -> Path:
-    folder = folder / "winogrande"
-    folder.mkdir(parents=True)
-    (folder / "dev.jsonl").write_text(dev, encoding="utf-8")
-    (folder / "train_xs.jsonl").write_text(TRAIN_XS, encoding="utf-8")
-    return folder
+DEV = winogrande_line("Ian loved it but _ hated it.", "2") + winogrande_line(
+    "_ won because he trained.", "1"
+)
+TRAIN_XS = winogrande_line("The cup held _ coffee.", "")
 
 
 def test_v2_rows_in_order_with_letters(tmp_path: Path) -> None:
-    rows = WinograndeDatasetV2.load(str(write(tmp_path)))
+    rows = WinograndeDatasetV2.load(str(write_winogrande(tmp_path, DEV, TRAIN_XS)))
     assert rows[0] == {
         "prompt": "Ian loved it but _ hated it.",
         "only_option1": "Ian",
@@ -49,7 +37,7 @@ def test_v2_rows_in_order_with_letters(tmp_path: Path) -> None:
 
 
 def test_v1_keeps_the_file_answer_and_v3_has_train_xs_and_dev(tmp_path: Path) -> None:
-    folder = write(tmp_path)
+    folder = write_winogrande(tmp_path, DEV, TRAIN_XS)
     assert [r["answer"] for r in WinograndeDataset.load(str(folder))] == ["2", "1"]
     splits = WinograndeDatasetV3.load(str(folder))
     assert list(splits) == ["train_xs", "dev"]
@@ -63,17 +51,17 @@ def test_registered_under_aisbench_names() -> None:
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
-    folder = write(tmp_path)
+    folder = write_winogrande(tmp_path, DEV, TRAIN_XS)
     (folder / "train_xs.jsonl").unlink()
     with pytest.raises(DatasetError, match=r"not found: .*winogrande/train_xs\.jsonl"):
         WinograndeDatasetV3.load(str(folder))
 
 
 def test_malformed_lines_name_file_and_line(tmp_path: Path) -> None:
-    folder = write(tmp_path, DEV + line("No blank here.", "1"))
+    folder = write_winogrande(tmp_path, DEV + winogrande_line("No blank here.", "1"), TRAIN_XS)
     with pytest.raises(DatasetError, match=r"dev\.jsonl, line 3: the sentence has no blank"):
         WinograndeDatasetV2.load(str(folder))
-    (folder / "dev.jsonl").write_text(DEV + line("A _ b.", "3"))
+    (folder / "dev.jsonl").write_text(DEV + winogrande_line("A _ b.", "3"))
     with pytest.raises(DatasetError, match=r"dev\.jsonl, line 3: 'answer' must be 1, 2 or empty"):
         WinograndeDatasetV2.load(str(folder))
     (folder / "dev.jsonl").write_text(DEV + "{truncated\n")
@@ -82,6 +70,8 @@ def test_malformed_lines_name_file_and_line(tmp_path: Path) -> None:
 
 
 def test_missing_column_names_it_and_the_columns_found(tmp_path: Path) -> None:
-    folder = write(tmp_path, '{"qID": "x", "sentence": "_ a", "option1": "o"}\n')
+    folder = write_winogrande(
+        tmp_path, '{"qID": "x", "sentence": "_ a", "option1": "o"}\n', TRAIN_XS
+    )
     with pytest.raises(DatasetError, match=r"no column 'option2', 'answer'; columns found: 'qID'"):
         WinograndeDatasetV2.load(str(folder))
