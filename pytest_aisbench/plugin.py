@@ -256,8 +256,8 @@ class ControllerHooks:
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         record = record_from_properties(report.user_properties)
         if record is not None:
-            size = next((v for k, v in report.user_properties if k == DATASET_SIZE), 0)
-            self.state.add_record(record, int(size))
+            sizes = [v for k, v in report.user_properties if k == DATASET_SIZE]
+            self.state.add_record(record, next((v for v in sizes if isinstance(v, int)), 0))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -13,6 +13,7 @@ from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.scorers import contains, exact_match, load_scorer
 from pytest_aisbench.scoring import score, without_reasoning
 from pytest_aisbench.simulator import RunningSimulator
+from pytest_aisbench.utils.prompt import PromptList
 
 EXAMPLE = REPO / "examples" / "suites" / "pytest_native"
 CAPITALS = {"France": "Paris", "Japan": "Tokyo", "Kenya": "Nairobi", "Peru": "Lima"}
@@ -87,6 +88,7 @@ def test_a_declared_dataset_checks_its_rows_and_names() -> None:
         "d", [{"question": "2+2?", "answer": "4"}], scorer=lambda p, r, s: p == r
     )
     (only,) = data.samples()
+    assert isinstance(only.prompt, PromptList)
     assert (only.prompt.turns(), only.reference) == ([{"role": "HUMAN", "prompt": "2+2?"}], "4")
     config = data.to_config()
     assert config.compare("4", only) and not config.compare("5", only)

@@ -49,13 +49,15 @@ def test_every_package_directory_is_in_pyprojects_packages_list() -> None:
     assert folders <= listed, sorted(folders - listed)
 
 
-def test_builtin_backends_ship_inside_the_package_not_as_a_top_level_module(
+def test_builtin_backends_and_suites_ship_inside_the_package_not_as_top_level_modules(
     wheel: zipfile.ZipFile,
 ) -> None:
     names = wheel.namelist()
     backends = {Path(n).name for n in names if n.startswith("pytest_aisbench/builtin_backends/")}
     assert {p.name for p in (REPO / "backends").glob("*.py")} <= backends
-    assert not [n for n in names if n.startswith("backends/")]
+    suites = {n.removeprefix("pytest_aisbench/builtin_suites/") for n in names}
+    assert {str(p.relative_to(REPO / "suites")) for p in (REPO / "suites").rglob("*.py")} <= suites
+    assert not [n for n in names if n.startswith(("backends/", "suites/"))]
 
 
 def test_the_projects_own_test_settings_stay_out_of_runs_of_suites() -> None:
