@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aisbench_corpus import Corpus, fetch_wheel
+from aisbench_corpus import WHEEL, Corpus, fetch_wheel
 from dataset_fixtures import BBH_FREEFORM, CLOZE_AGIEVAL, FIXTURES, LETTERS
 
 from conftest import REPO
@@ -370,7 +370,8 @@ def _write_results() -> Iterator[None]:
     yield
     target = os.environ.get(RESULTS_ENV)
     if target:
-        Path(target).write_text(json.dumps(RESULTS, indent=1, sort_keys=True), encoding="utf-8")
+        written = {"wheel": WHEEL, "configs": RESULTS}
+        Path(target).write_text(json.dumps(written, indent=1, sort_keys=True), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
