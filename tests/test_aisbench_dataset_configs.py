@@ -8,8 +8,8 @@ what it must give:
   the simulator (a real HTTP server, one for the module) on the family's small dataset in its
   real layout (``tests/dataset_fixtures.py``), through the built-in ``vllm_chat`` (chat
   prompts) or ``vllm_completions`` (string prompts). It scores 100 % when the simulator states
-  each sample's reference the way a model would (the family's `Family.answer`) and 0 % when it
-  states a wrong one.
+  each sample's reference the way a model would (the family's `Answer` in `FAMILIES`) and 0 %
+  when it states a wrong one.
 - ``ppl``: the file loads; compiling it gives one ConfigError naming the likelihood mode, which
   is not provided yet.
 - ``judge``: the file loads; compiling it gives one ConfigError naming the LLM judge.
@@ -172,6 +172,10 @@ JUDGE_MESSAGE = "key 'judge_infer_cfg': needs an LLM judge, which pytest-aisbenc
 
 # -- how a model states an answer, per family ---------------------------------------------------
 
+Answer = Callable[[Sample, bool], str]
+"""How a model states its answer to one of a family's prompts: ``answer(sample, right)``, the
+reference (right) or a wrong one, in the words the family's configs extract."""
+
 
 def other_letter(letter: str, options: str = "ABCD") -> str:
     """A wrong option: the next letter of `options` after `letter`'s first one."""
@@ -188,7 +192,7 @@ def the_answer_is(sample: Sample, right: bool, options: str = "ABCD") -> str:
     return f"The answer is {ref if right else other_letter(ref, options)}."
 
 
-def letter_and_text(columns: str, options: str = "ABCD") -> Callable[[Sample, bool], str]:
+def letter_and_text(columns: str, options: str = "ABCD") -> Answer:
     """``B. <option B's text>``: a bare-letter reply that first-capital extraction reads."""
 
     def answer(sample: Sample, right: bool) -> str:
@@ -201,7 +205,7 @@ def letter_and_text(columns: str, options: str = "ABCD") -> Callable[[Sample, bo
 
 def answer_line(
     label: str, options: str = "ABCD", reasoning: str = "Let me think it through."
-) -> Callable[[Sample, bool], str]:
+) -> Answer:
     """Reasoning, then ``<label>: B`` on the last line, as the configs' instructions ask."""
 
     def answer(sample: Sample, right: bool) -> str:
@@ -301,42 +305,35 @@ def triviaqa(sample: Sample, right: bool) -> str:
     return f"The answer is {aliases[-1] if right else 'nobody at all'}."
 
 
-@dataclass(frozen=True)
-class Family:
-    """How a model states an answer to this family's prompts: ``answer(sample, right)``."""
-
-    answer: Callable[[Sample, bool], str]
-
-
-FAMILIES: dict[str, Family] = {
-    "ARC_c": Family(the_answer_is),
-    "ARC_e": Family(the_answer_is),
-    "SuperGLUE_BoolQ": Family(boolq),
-    "agieval": Family(agieval),
-    "aime2024": Family(aime),
-    "aime2025": Family(aime),
-    "aime2026": Family(aime),
-    "bbh": Family(bbh),
+FAMILIES: dict[str, Answer] = {
+    "ARC_c": the_answer_is,
+    "ARC_e": the_answer_is,
+    "SuperGLUE_BoolQ": boolq,
+    "agieval": agieval,
+    "aime2024": aime,
+    "aime2025": aime,
+    "aime2026": aime,
+    "bbh": bbh,
     # C-Eval's string configs read the first capital letter: the reasoning has none
-    "ceval": Family(answer_line("答案", reasoning="让我们一步一步地思考。")),
-    "cmmlu": Family(answer_line("答案", reasoning="让我们一步一步地思考。")),
-    "dapo_math": Family(dapo),
-    "demo": Family(gsm8k),
-    "drop": Family(drop),
-    "gpqa": Family(gpqa),
-    "gsm8k": Family(gsm8k),
-    "hellaswag": Family(the_answer_is),
-    "lambada": Family(lambada),
-    "longbenchv2": Family(longbenchv2),
-    "math": Family(math),
-    "mgsm": Family(mgsm),
-    "mmlu": Family(letter_and_text("{}")),
-    "mmlu_pro": Family(mmlu_pro),
-    "piqa": Family(answer_line("Answer", "AB")),
-    "race": Family(letter_and_text("{}")),
-    "siqa": Family(siqa),
-    "triviaqa": Family(triviaqa),
-    "winogrande": Family(answer_line("Answer", "AB")),
+    "ceval": answer_line("答案", reasoning="让我们一步一步地思考。"),
+    "cmmlu": answer_line("答案", reasoning="让我们一步一步地思考。"),
+    "dapo_math": dapo,
+    "demo": gsm8k,
+    "drop": drop,
+    "gpqa": gpqa,
+    "gsm8k": gsm8k,
+    "hellaswag": the_answer_is,
+    "lambada": lambada,
+    "longbenchv2": longbenchv2,
+    "math": math,
+    "mgsm": mgsm,
+    "mmlu": letter_and_text("{}"),
+    "mmlu_pro": mmlu_pro,
+    "piqa": answer_line("Answer", "AB"),
+    "race": letter_and_text("{}"),
+    "siqa": siqa,
+    "triviaqa": triviaqa,
+    "winogrande": answer_line("Answer", "AB"),
 }
 assert set(FAMILIES) == set(FIXTURES)
 
@@ -531,10 +528,10 @@ def test_generation_configs_score_100_gold_and_0_wrong(
     kinds = {isinstance(s.prompt, str) for ss in samples.values() for s in ss}
     assert len(kinds) == 1
     backend = backends[not kinds.pop()]
-    family = FAMILIES[family_of(config)]
+    answer = FAMILIES[family_of(config)]
     accuracy = {}
     for right in (True, False):
-        records = run(catalog, samples, backend, sim, family, right)
+        records = run(catalog, samples, backend, sim, answer, right)
         wanted = "correct" if right else "incorrect"
         wrong = [r for r in records if r.outcome != wanted]
         assert not wrong, [(r.dataset, r.index, r.outcome, r.prediction, r.extracted,
@@ -556,15 +553,15 @@ def run(
     samples: dict[str, list[Sample]],
     backend: Backend,
     sim: RunningSimulator,
-    family: Family,
+    answer: Answer,
     right: bool,
 ) -> list[SampleRecord]:
     """Every sample through the engine, the simulator stating the right answer to each prompt
-    (or a wrong one) as `family` says a model would."""
+    (or a wrong one) as `answer` says a model would."""
     replies: dict[str, str] = {}
     for group in samples.values():
         for sample in group:
-            seen, text = backend.seen(sample.prompt), family.answer(sample, right)
+            seen, text = backend.seen(sample.prompt), answer(sample, right)
             assert replies.setdefault(seen, text) == text, f"two samples share a prompt: {seen!r}"
     sim.config.reset(max_model_len=SIM_CONTEXT, responder=replies.get)
     model = backend.config.abbr
