@@ -81,6 +81,11 @@ class AccuracyGate:
         return f"gate[{self.model}-{self.dataset}]"
 
     @property
+    def key(self) -> tuple[str, str]:
+        """(model, dataset abbr)."""
+        return self.model, self.dataset
+
+    @property
     def partial(self) -> bool:
         """Whether the gate covers fewer samples than the dataset has."""
         return self.total is not None and self.n < self.total
@@ -150,26 +155,34 @@ def accuracy_gates(
     return gates
 
 
+TABLE_HEADER = (
+    "model", "dataset", "n", *OUTCOMES, "accuracy", "95% CI", "min", "max error", "verdict",
+)  # fmt: skip
+"""The accuracy table's columns (`groups.format_summary` adds the groups' two averages)."""
+
+
+def gate_cells(gate: AccuracyGate) -> list[str]:
+    """One gate's cells, under `TABLE_HEADER`."""
+    low, high = gate.interval
+    return [
+        gate.model,
+        gate.dataset,
+        gate.coverage,
+        *(str(gate.counts[o]) for o in OUTCOMES),
+        "n/a" if gate.accuracy is None else f"{gate.accuracy:.1%}",
+        f"{low:.1%}-{high:.1%}",
+        "-" if gate.min_accuracy is None else f"{gate.min_accuracy:.1%}",
+        f"{gate.max_error_rate:.0%}",
+        gate.verdict,
+    ]
+
+
+def align(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as lines whose columns line up (the first row is the header)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+
+
 def format_table(gates: list[AccuracyGate]) -> list[str]:
     """The accuracy table of the terminal summary, one line per gate."""
-    header = [
-        "model", "dataset", "n", *OUTCOMES, "accuracy", "95% CI", "min", "max error", "verdict",
-    ]  # fmt: skip
-    rows = [header]
-    for gate in gates:
-        low, high = gate.interval
-        rows.append(
-            [
-                gate.model,
-                gate.dataset,
-                gate.coverage,
-                *(str(gate.counts[o]) for o in OUTCOMES),
-                "n/a" if gate.accuracy is None else f"{gate.accuracy:.1%}",
-                f"{low:.1%}-{high:.1%}",
-                "-" if gate.min_accuracy is None else f"{gate.min_accuracy:.1%}",
-                f"{gate.max_error_rate:.0%}",
-                gate.verdict,
-            ]
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    return align([list(TABLE_HEADER), *(gate_cells(gate) for gate in gates)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,27 @@ def _goodput(pairs: list[str]) -> dict[str, float]:
                 f"{', '.join(GOODPUT_KEYS)}, e.g. ttft:500"
             ) from None
     return limits
+
+
+def _group_gates(ini: list[str], option: list[str]) -> dict[str, float]:
+    """``["mmlu=0.6"]`` as thresholds by group name; the option's come after the ini file's,
+    so they win for a name both give."""
+    thresholds: dict[str, float] = {}
+    for source, pairs in (
+        ("ini aisbench_group_min_accuracy", ini),
+        ("--aisbench-group-min-accuracy", option),
+    ):
+        for pair in pairs:
+            name, equals, value = pair.rpartition("=")
+            try:
+                if not (equals and name.strip()):
+                    raise argparse.ArgumentTypeError("no NAME=")
+                thresholds[name.strip()] = _fraction(value.strip())
+            except argparse.ArgumentTypeError as exc:
+                raise ConfigError(
+                    f"{source} {pair!r}: expected NAME=FRACTION, e.g. mmlu=0.6 ({exc})"
+                ) from None
+    return thresholds
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -151,6 +172,20 @@ def _gate_and_report_options(group: pytest.OptionGroup) -> None:
         help="accuracy gate for datasets without their own, e.g. 0.6",
     )
     group.addoption(
+        "--aisbench-group-min-accuracy",
+        action="append",
+        default=[],
+        metavar="NAME=FRACTION",
+        help="gate a group of datasets (e.g. mmlu=0.6) on its weighted_average, the accuracy "
+        "over all its samples; repeatable",
+    )
+    group.addoption(
+        "--aisbench-subsets",
+        action="store_true",
+        help="show every dataset of a group in the accuracy table, under its group's row "
+        "(default: the group's row only)",
+    )
+    group.addoption(
         "--aisbench-max-error-rate",
         type=_fraction,
         default=0.0,
@@ -222,6 +257,12 @@ def _ini_options(parser: pytest.Parser) -> None:
         default="",
         help="default accuracy gate, a fraction between 0 and 1",
     )
+    parser.addini(
+        "aisbench_group_min_accuracy",
+        type="linelist",
+        default=[],
+        help="group gates, one NAME=FRACTION per line (the option overrides a name given here)",
+    )
 
 
 @dataclass(frozen=True)
@@ -246,6 +287,10 @@ class Settings:
     goodput_ms: dict[str, float]
     max_consecutive_errors: int
     max_error_rate: float = 0.0
+    group_min_accuracy: dict[str, float] = field(default_factory=dict)
+    """Group gates by group name (``--aisbench-group-min-accuracy`` over the ini option)."""
+    show_subsets: bool = False
+    """Whether the accuracy table shows each group's subsets (``--aisbench-subsets``)."""
 
     @classmethod
     def from_config(cls, config: pytest.Config, builtin_dir: Path) -> Settings:
@@ -302,4 +347,9 @@ class Settings:
             goodput_ms=_goodput(option.aisbench_goodput),
             max_consecutive_errors=option.aisbench_max_consecutive_errors,
             max_error_rate=option.aisbench_max_error_rate,
+            group_min_accuracy=_group_gates(
+                list(config.getini("aisbench_group_min_accuracy")),
+                list(option.aisbench_group_min_accuracy),
+            ),
+            show_subsets=bool(option.aisbench_subsets),
         )

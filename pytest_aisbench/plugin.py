@@ -21,7 +21,7 @@ from pytest_aisbench.gate_entries import (
     is_gate,
     log_gate_report,
 )
-from pytest_aisbench.gates import format_table
+from pytest_aisbench.groups import folded, format_summary, summary_notes
 from pytest_aisbench.markers import (
     MARKER_HELP,
     USAGE_ERROR_PREFIX,
@@ -56,6 +56,9 @@ JUNIT_PROPERTIES = ("outcome", "extracted", "reference")
 """Record fields also shown as properties of their own in JUnit XML."""
 DATASET_SIZE = "aisbench_dataset_size"
 """The ``user_properties`` entry with the item's dataset size, for the controller's gates."""
+DATASET_NAME = "aisbench_dataset_name"
+"""The ``user_properties`` entry with the name that selected the item's dataset, for the
+controller's groups (under xdist it compiles no dataset)."""
 NO_MODEL = "no backend selected: pass --aisbench-model NAME"
 
 
@@ -185,6 +188,7 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
         (f"aisbench_{key}", getattr(record, key)) for key in JUNIT_PROPERTIES
     )
     request.node.user_properties.append((DATASET_SIZE, ref.dataset_size))
+    request.node.user_properties.append((DATASET_NAME, ref.dataset))
     if record.outcome == "error":
         pytest.fail(failure_message(record, state.settings.strict) or "", pytrace=False)
     return SampleResult(record, state.settings.strict)
@@ -257,7 +261,12 @@ class ControllerHooks:
         record = record_from_properties(report.user_properties)
         if record is not None:
             sizes = [v for k, v in report.user_properties if k == DATASET_SIZE]
-            self.state.add_record(record, next((v for v in sizes if isinstance(v, int)), 0))
+            names = [v for k, v in report.user_properties if k == DATASET_NAME]
+            self.state.add_record(
+                record,
+                next((v for v in sizes if isinstance(v, int)), 0),
+                next((v for v in names if isinstance(v, str)), ""),
+            )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -270,11 +279,16 @@ class ControllerHooks:
                 failed = failed or gate.verdict == "FAIL"
                 log_gate_report(session.config, gate.name, gate.verdict == "PASS",
                                 gate.explain(), gate.to_dict())  # fmt: skip
+        for row in self.state.group_rows:
+            if row.verdict != "-":
+                failed = failed or row.verdict == "FAIL"
+                log_gate_report(session.config, row.name, row.verdict == "PASS",
+                                row.explain(), row.to_dict())  # fmt: skip
         failed = failed or bool(self.state.report_failure)
         forget_gates_in_last_failed(session.config)
         if failed:
             fail_session(session)
-        if self.state.config_failed:  # a backend's config is wrong, as a bad key is
+        if self.state.config_failed or self.state.group_problem:  # wrong input, as a bad key
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_report_header(self) -> list[str]:
@@ -298,11 +312,19 @@ class ControllerHooks:
             terminalreporter.write_line(f"aisbench: {reason}", red=True, bold=True)
         for note in self.state.token_notes():
             terminalreporter.write_line(f"aisbench: {note}", yellow=True)
+        if self.state.group_problem:
+            terminalreporter.write_line(f"aisbench: {self.state.group_problem}", red=True)
         if self.state.gates:
             terminalreporter.write_sep("=", "aisbench accuracy")
-            for line in format_table(self.state.gates):
+            show_subsets = self.state.settings.show_subsets
+            for line in format_summary(self.state.gates, self.state.group_rows, show_subsets):
                 terminalreporter.write_line(line)
-            for gate in (g for g in self.state.gates if g.partial):
+            for note, warning in summary_notes(
+                self.state.gates, self.state.group_rows, self.state.known_groups, show_subsets
+            ):
+                terminalreporter.write_line(f"aisbench: {note}", yellow=warning)
+            hidden = set() if show_subsets else folded(self.state.group_rows)
+            for gate in (g for g in self.state.gates if g.partial and g.key not in hidden):
                 terminalreporter.write_line(
                     f"aisbench: {gate.model} on {gate.dataset}: the gate covers {gate.coverage} "
                     "samples (a subset ran); pass --aisbench-resume <an earlier report> to gate "

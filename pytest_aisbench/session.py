@@ -23,8 +23,16 @@ from pytest_aisbench.datasets import Dataset, DatasetCatalog, DatasetConfig
 from pytest_aisbench.datasets.base import Sample
 from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.engine.runner import CircuitBreaker
-from pytest_aisbench.errors import AisbenchError
+from pytest_aisbench.errors import AisbenchError, ConfigError
 from pytest_aisbench.gates import AccuracyGate, accuracy_gates
+from pytest_aisbench.groups import (
+    GroupRow,
+    SummaryGroup,
+    group_rows,
+    read_summary_groups,
+    session_groups,
+    unknown_gated_groups,
+)
 from pytest_aisbench.managed_server import ManagedServer
 from pytest_aisbench.options import Settings
 from pytest_aisbench.perf.measure import PerfRun
@@ -106,10 +114,25 @@ class AisbenchSession:
         self.records: list[SampleRecord] = []
         self.dataset_sizes: dict[str, int] = {}
         """Samples per dataset abbr, as the items that ran said (see `SampleRef`)."""
+        self.dataset_names: dict[str, str] = {}
+        """The name that selected each dataset abbr, as the items that ran said (groups)."""
         self.servers: list[ManagedServer] = []
         self.report: JsonlReport | None = None
         self.gates: list[AccuracyGate] = []
+        self.known_groups: list[SummaryGroup] = []
+        """Every group of the session, computable or not (set at its end, with the rows)."""
+        self.group_rows: list[GroupRow] = []
+        self.group_problem = ""
+        """Why the group gates could not be judged (an unknown group name: a usage error)."""
         self.perf_runs: list[tuple[str, PerfRun]] = []
+        self.summary_groups: list[SummaryGroup] = []
+        """The ``groups/`` folders' summary groups (the controller's; see `groups`)."""
+        if not self.is_worker:
+            self.summary_groups = read_summary_groups(self.settings.dataset_config_dirs)
+            if self.selection:  # no suite marker adds a dataset: every group is known now
+                why = unknown_gated_groups(self.settings.group_min_accuracy, self.groups())
+                if why:
+                    raise ConfigError(why)
 
     def _resumed_records(self) -> list[SampleRecord]:
         """The records to reuse: read by the controller, handed to xdist workers."""
@@ -257,11 +280,27 @@ class AisbenchSession:
         found = (item.search(test_id) for test_id in test_ids)
         return list(dict.fromkeys(m.group(1) for m in found if m))
 
-    def add_record(self, record: SampleRecord, dataset_size: int = 0) -> None:
-        """Keep a finished sample's record for the gates, and its dataset's size (controller)."""
+    def add_record(
+        self, record: SampleRecord, dataset_size: int = 0, dataset_name: str = ""
+    ) -> None:
+        """Keep a finished sample's record for the gates, and its dataset's size and the name
+        that selected it (controller)."""
         self.records.append(record)  # the engine that made it wrote it to the report
         if dataset_size:
             self.dataset_sizes[record.dataset] = dataset_size
+        if dataset_name:
+            self.dataset_names.setdefault(record.dataset, dataset_name)
+
+    def groups(self) -> list[SummaryGroup]:
+        """The groups of this session: the summary groups, then the family groups of every
+        selected config file (by the options, by the suites' markers, or as items said)."""
+        selected = {abbr: config.name for abbr, config in self.catalog.selected().items()}
+        return session_groups(
+            self.summary_groups,
+            selected | self.dataset_names,
+            self.catalog,
+            self.catalog.folders,
+        )
 
     def model(self, abbr: str) -> ModelConfig:
         """The selected backend called `abbr`."""
@@ -319,10 +358,16 @@ class AisbenchSession:
         self.gates = accuracy_gates(
             self.records, self._dataset_sizes(groups), self.settings.max_error_rate
         )
+        thresholds = self.settings.group_min_accuracy
+        self.known_groups = self.groups()
+        self.group_problem = unknown_gated_groups(thresholds, self.known_groups)
+        self.group_rows = group_rows(self.gates, self.known_groups, thresholds)
         if self.report is not None:
             self.write_run_line([])
             for gate in self.gates:
                 self.report.write("gate", gate.to_dict())
+            for row in self.group_rows:
+                self.report.write("group", row.to_dict())
         return self.gates
 
     def _dataset_sizes(self, groups: set[tuple[str, str]]) -> dict[str, int]:
