@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -175,7 +174,8 @@ def test_an_unknown_group_name_is_a_usage_error_naming_the_known_groups(
     quiz: pytest.Pytester,
 ) -> None:
     usage_error(
-        quiz, *options(quiz, "--aisbench-dataset=quiz_gen", "--aisbench-group-min-accuracy=mmlu=0.6")
+        quiz,
+        *options(quiz, "--aisbench-dataset=quiz_gen", "--aisbench-group-min-accuracy=mmlu=0.6"),
     ).fnmatch_lines(["*unknown group 'mmlu'; known groups: quiz (a selected config file*"])
 
 
