@@ -1,7 +1,8 @@
 """The JSON Lines report: one line per sample the moment it finishes, then the aggregates.
 
 Line types: ``run`` (one per session that wrote to the file), ``sample`` (a `SampleRecord`),
-``gate`` (an accuracy gate), ``perf``. Each line is one ``write`` to a file opened for
+``gate`` (an accuracy gate), ``group`` (a group row of `groups.GroupRow`: both averages and the
+group gate), ``perf``. Each line is one ``write`` to a file opened for
 appending, so the processes of one session (xdist workers write their own samples) never cut
 each other's lines, and a run killed at any moment keeps every line it had written.
 
