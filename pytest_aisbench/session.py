@@ -129,7 +129,8 @@ class AisbenchSession:
         """The ``groups/`` folders' summary groups (the controller's; see `groups`)."""
         if not self.is_worker:
             self.summary_groups = read_summary_groups(self.settings.dataset_config_dirs)
-            if self.selection:  # no suite marker adds a dataset: every group is known now
+            if self.selection and self.settings.group_min_accuracy:
+                # no suite marker adds a dataset: every group is known now
                 why = unknown_gated_groups(self.settings.group_min_accuracy, self.groups())
                 if why:
                     raise ConfigError(why)
