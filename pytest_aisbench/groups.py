@@ -106,6 +106,8 @@ def read_summary_groups(config_dirs: Sequence[Path]) -> list[SummaryGroup]:
 
 
 def _groups_of(file: Path) -> list[SummaryGroup]:
+    """The groups of one file, run as plain Python (AISBench's group files import nothing of
+    their own, so no package is made for them as for dataset config files)."""
     try:
         namespace = runpy.run_path(str(file), run_name=f"aisbench_groups_{file.stem}")
     except Exception as exc:  # the user's code: any failure is theirs, shown with their lines
