@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_aisbench.datasets.config_files import find_dataset_file, shown
+from pytest_aisbench.datasets.config_files import GROUPS_FOLDER, find_dataset_file, shown
 from pytest_aisbench.errors import AisbenchError, ConfigError
 from pytest_aisbench.gates import (
     TABLE_HEADER,
@@ -58,8 +58,6 @@ from pytest_aisbench.user_files import import_failure
 if TYPE_CHECKING:
     from pytest_aisbench.datasets import DatasetCatalog
 
-GROUPS_FOLDER = "groups"
-"""The folder name under a dataset-config folder whose files hold summary groups."""
 LIST_SUFFIX = "_summary_groups"
 """A module-level list of group dicts ends in this, as in AISBench's summarizer configs."""
 JUDGED = "weighted_average"

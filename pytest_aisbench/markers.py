@@ -6,6 +6,8 @@ from typing import Any, NoReturn
 
 import pytest
 
+from pytest_aisbench.datasets import Dataset
+
 MARKER_KEYS = {"dataset", "datasets", "min_accuracy", "slo"}
 MARKER_HELP = (
     "aisbench(datasets=[...], dataset=Dataset(...), min_accuracy=None, slo=[...]): the "
@@ -26,8 +28,16 @@ def marker_kwargs(node: Any) -> dict[str, Any]:
             f"{node.nodeid}: unknown aisbench marker keys "
             f"{sorted(unknown)}; allowed: {sorted(MARKER_KEYS)}"
         )
-    if "dataset" in kwargs:  # one declared dataset: the same as a list of one
-        kwargs["datasets"] = [*kwargs.get("datasets", []), kwargs.pop("dataset")]
+    if "dataset" in kwargs:  # one dataset (or a list): the same as datasets=
+        given = kwargs.pop("dataset")
+        more = list(given) if isinstance(given, (list, tuple)) else [given]
+        kwargs["datasets"] = [*kwargs.get("datasets", []), *more]
+    bad = [d for d in kwargs.get("datasets", []) if not isinstance(d, (str, Dataset))]
+    if bad:
+        usage_error_at_collection(
+            f"{node.nodeid}: aisbench marker datasets must be config names or Dataset objects, "
+            f"not {bad[0]!r}"
+        )
     return kwargs
 
 

@@ -267,8 +267,8 @@ def test_a_malformed_dataset_line_of_the_suite_default_names_the_file_and_line(
     ("marker", "message"),
     [
         (
-            "dataset=['demo_gsm8k_gen_4_shot_cot_str']",
-            "*unknown aisbench marker keys [[]'dataset'[]]; allowed: *datasets*",
+            "datset=['demo_gsm8k_gen_4_shot_cot_str']",
+            "*unknown aisbench marker keys [[]'datset'[]]; allowed: *datasets*",
         ),
         ("datasets=['gsm9k']", "*unknown dataset 'gsm9k'; known datasets: *"),
     ],

@@ -37,7 +37,7 @@ from conftest import PROTOCOL_ANSWER, build_backend, httpx_network
 from pytest_aisbench.backend_files import load_backend_file
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.engine.runner import ModelRunner
-from pytest_aisbench.errors import ResponseError
+from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.models.api_models.triton_api import TritonCustomAPI
 from pytest_aisbench.models.output import RequestOutput
@@ -855,5 +855,5 @@ def test_a_triton_index_without_a_ready_model_is_a_clear_error(
         return httpx.Response(200, json=listed)
 
     monkeypatch.setattr(httpx, "request", request)
-    with pytest.raises(ResponseError, match="listed no READY model"):
+    with pytest.raises(ConfigError, match=r"key 'model': .*listed no READY model.*--aisbench-set"):
         build_backend(TritonCustomAPI, host_ip="127.0.0.1", host_port=1, model="")

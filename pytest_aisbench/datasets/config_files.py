@@ -30,6 +30,8 @@ from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.user_files import import_failure
 
 LIST_SUFFIX = "_datasets"
+GROUPS_FOLDER = "groups"
+"""Where summary-group files live beside dataset configs; never a dataset config."""
 _runs = itertools.count()
 
 
@@ -73,7 +75,7 @@ def find_dataset_file(name: str, folders: Sequence[Path]) -> tuple[Path, str]:
     if not stem or stem != Path(stem).name:
         raise ConfigError(f"--aisbench-dataset {name!r}: expected NAME or NAME/SUFFIX")
     for folder in folders:
-        found = sorted(folder.rglob(f"{stem}.py")) if folder.is_dir() else []
+        found = [f for f in sorted(folder.rglob(f"{stem}.py")) if _is_config(f, folder)]
         if len(found) > 1:
             listed = ", ".join(str(f) for f in found)
             raise ConfigError(f"dataset {stem!r} is ambiguous in {folder}: {listed}")
@@ -81,7 +83,9 @@ def find_dataset_file(name: str, folders: Sequence[Path]) -> tuple[Path, str]:
             return found[0], suffix
     known = sorted(dataset_names(folders))
     shown = ", ".join(known[:40]) + (f", ... ({len(known)} in all)" if len(known) > 40 else "")
-    where = ", ".join(str(f) for f in folders)
+    where = ", ".join(
+        "the built-in configs" if f == builtin_dataset_configs_dir() else str(f) for f in folders
+    )
     raise ConfigError(f"unknown dataset {stem!r}; known datasets: {shown} (looked in {where})")
 
 
@@ -90,10 +94,15 @@ def dataset_names(folders: Sequence[Path]) -> set[str]:
     return {
         file.stem
         for folder in folders
-        if folder.is_dir()
         for file in folder.rglob("*.py")
-        if not file.name.startswith("_")
+        if not file.name.startswith("_") and _is_config(file, folder)
     }
+
+
+def _is_config(file: Path, folder: Path) -> bool:
+    """Whether `file` may be a dataset config: not under a ``groups/`` folder, where summary
+    groups live (AISBench's ``groups/mmlu.py`` is not the ``mmlu`` dataset)."""
+    return GROUPS_FOLDER not in file.relative_to(folder).parts[:-1]
 
 
 def read_dataset_file(file: Path, suffix: str = "") -> list[DatasetEntry]:
