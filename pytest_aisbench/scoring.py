@@ -25,12 +25,16 @@ def score(
 
     In AISBench's order: the backend's ``pred_postprocessor`` (`postprocess`), then the text up
     to the dataset's first stop word, without its reasoning (`without_reasoning`), then the
-    dataset's extraction (its config's ``pred_postprocessor``), then its evaluator
-    (`decide_outcome`). The record keeps the prediction as it came.
+    dataset's extraction (its config's ``pred_postprocessor``; `DatasetConfig.extract_for` where
+    the sample's row is needed), then its evaluator (`decide_outcome`). The record keeps the
+    prediction as it came.
     """
     text = output.content if postprocess is None else str(postprocess(output.content))
     answer = without_reasoning(cut_at_stop_words(text, dataset.stop_words))
-    extracted = dataset.extract(answer) if output.success and answer is not None else None
+    extracted = None
+    if output.success and answer is not None:
+        read = dataset.extract_for
+        extracted = read(answer, sample) if read is not None else dataset.extract(answer)
     times = output.content_times_ns
     start = output.send_time_ns
     return SampleRecord(

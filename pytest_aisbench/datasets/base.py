@@ -53,6 +53,10 @@ class DatasetConfig:
     """Default accuracy gate for this dataset; None means no gate unless one is given."""
     stop_words: tuple[str, ...] = ()
     """An answer is read up to the first of these (the inferencer's ``stopping_criteria``)."""
+    extract_for: Callable[[str, Sample], str | None] | None = None
+    """Reads the answer knowing its sample, where the row decides what the text names (a custom
+    multiple-choice answer given as one option's text); when set, the engine uses it instead of
+    `extract`."""
     source: str = ""
     """The file it was read from ('' for a generated dataset)."""
 

@@ -36,11 +36,11 @@ Where this differs from AISBench, on purpose (each is tested in
 - **No guessed option.** AISBench's ``OptionSimAccEvaluator`` falls back to the Levenshtein
   distance, so an answer that names no option still votes for one, and its option patterns
   read "Step 1: ... Compare ..." as 'A' or 'C' (AISBench issue #209). Here the answer is read
-  by `option_answer_postprocess` (a lone letter, then AISBench's patterns without the ``1.``
-  one); an answer naming no option is ``no_answer`` with its text kept. The evaluator given a
-  whole text (a full config) adds AISBench's "exactly one option's text is in the answer" step,
-  with the option text standing alone (not inside a longer number or word), and never a
-  distance.
+  as AISBench reads it before that guess (`read_option`): by its letter
+  (`option_answer_postprocess`: a lone letter, then AISBench's patterns without the ``1.``
+  one), else by the text of exactly one option, standing alone (not inside a longer number or
+  word); an answer naming no option is ``no_answer`` with its text kept. The evaluator given a
+  whole text (a full config) takes the same steps, and never a distance.
 - **qa without answers works.** AISBench builds a tuple template there, which its own
   ``PromptTemplate`` rejects. Here the prompt is the question as it is (``human_prompt``), the
   dataset has no reference (``output_column`` None, references None) and its evaluator is
@@ -56,6 +56,8 @@ Where this differs from AISBench, on purpose (each is tested in
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import itertools
 import json
 import random
@@ -383,6 +385,33 @@ def option_answer_postprocess(text: str, options: str) -> str:
     return first_option_postprocess(text.replace("*", ""), options, cushion=False)
 
 
+def read_option(text: str, row: Mapping[str, Any], options: str) -> str | None:
+    """The option an answer names, knowing its row: its letter (`option_answer_postprocess`),
+    else the one option whose text it contains (`single_option_text`), as AISBench's
+    ``OptionSimAccEvaluator`` reads it before its Levenshtein guess; None (no answer) when it
+    names none."""
+    if not text.strip():
+        return None
+    return (
+        option_answer_postprocess(text, options) or single_option_text(text, row, options) or None
+    )
+
+
+def _read_sample_option(text: str, sample: Sample, options: str) -> str | None:
+    return read_option(text, sample.row, options)
+
+
+def with_option_texts(config: DatasetConfig, raw: Mapping[str, Any]) -> DatasetConfig:
+    """`config` reading an option's text too (`read_option`, as ``extract_for``), where its dict
+    reads the answer with `option_answer_postprocess` (multiple choice, default evaluator):
+    "2263" alone answers the option whose text is 2263, as in AISBench."""
+    post = raw.get("eval_cfg", {}).get("pred_postprocessor")
+    if not post or post.get("type") is not option_answer_postprocess:
+        return config
+    read = functools.partial(_read_sample_option, options=post["options"])
+    return dataclasses.replace(config, extract_for=read)
+
+
 def single_option_text(text: str, row: Mapping[str, Any], options: str) -> str:
     """The one option whose text the answer contains ('' for none or several), case aside;
     the option text must stand alone: "2263" is not read in "22630", nor "2" in "2263"."""
@@ -523,7 +552,7 @@ def dataset_dict(file: Path, given: Mapping[str, Any], source: str) -> dict[str,
         raise ConfigError(f"must be a dict, not {kwargs!r}", source=source,
                           key="evaluator_kwargs")  # fmt: skip
     scoring: dict[str, Any] = {"evaluator": {"type": evaluator_type, **kwargs}}
-    if data_type == "mcq" and default_evaluator:  # the letter, or no answer
+    if data_type == "mcq" and default_evaluator:  # the letter (the option's text: read_option)
         scoring["pred_postprocessor"] = {"type": option_answer_postprocess, "options": options}
     return {
         "abbr": given.get("abbr") or default_abbr(file),
@@ -596,7 +625,7 @@ def custom_dataset_configs(path: str | Path, **overrides: Any) -> list[DatasetCo
         given["meta_path"] = str(Path(given["meta_path"]).expanduser().absolute())
     source = f"custom dataset {file}"
     built = _CommandLineEntry(dataset_dict(file, given, source), file, "custom", 0)
-    return [compile_entry(built, str(path))]
+    return [with_option_texts(compile_entry(built, str(path)), built.entry)]
 
 
 # --- the dict form inside a dataset config file ------------------------------------------------
@@ -621,6 +650,7 @@ def compile_custom_entry(entry: DatasetEntry, name: str) -> DatasetConfig:
         load=deferred.load,
         extract=deferred.extract,
         compare=deferred.compare,
+        extract_for=deferred.extract_for,
         source=entry.source,
     )
 
@@ -654,7 +684,7 @@ class _Deferred:
         entry = self.entry
         built = DatasetEntry(dataset_dict(file, given, source), entry.file, entry.variable,
                              entry.position)  # fmt: skip
-        return compile_entry(built, self.name)
+        return with_option_texts(compile_entry(built, self.name), built.entry)
 
     def ready(self) -> DatasetConfig:
         if self.made is None:
@@ -664,6 +694,10 @@ class _Deferred:
 
     def extract(self, text: str) -> str | None:
         return self.ready().extract(text)
+
+    def extract_for(self, text: str, sample: Sample) -> str | None:
+        made = self.ready()
+        return made.extract_for(text, sample) if made.extract_for else made.extract(text)
 
     def compare(self, extracted: str, sample: Sample) -> bool:
         return self.ready().compare(extracted, sample)

@@ -45,9 +45,12 @@ COT = (
     "Step 2: Compare the running total with the sums listed.\n"
     "The total is \\boxed{2263}."
 )
-"""A chain of thought that names no option. AISBench's ``first_option_postprocess`` reads its
-"1: Add" as 'A' (the ``1.`` pattern, issue #209), and its Levenshtein fallback would guess a
-letter anyway."""
+"""A chain of thought that names no option by its letter; its last line is option B's text.
+AISBench's ``first_option_postprocess`` reads its "1: Add" as 'A' (the ``1.`` pattern, issue
+#209), which stops it before the option's text."""
+COT_NO_OPTION = "Step 1: Add 165 and 833 to get 998.\nStep 2: Compare it with the sums listed."
+"""A chain of thought that names no option, by letter or text: AISBench reads 'A' (the ``1.``
+pattern), and its Levenshtein fallback would guess a letter anyway."""
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -336,10 +339,40 @@ def test_a_chain_of_thought_naming_no_option_is_no_answer(tmp_path: Path) -> Non
     nearest); here it is no answer, and the record keeps the text."""
     config = one(write_jsonl(tmp_path / "mcq.jsonl", MCQ))
     first = samples(config)[0]
-    assert config.extract(COT) is None
-    assert answered(config, first, COT) == "no_answer"
-    assert answered(config, first, COT + "\nThe answer is B.") == "correct"
-    assert answered(config, first, "2263") == "no_answer"  # option text without a letter
+    assert config.extract(COT_NO_OPTION) is None
+    assert answered(config, first, COT_NO_OPTION) == "no_answer"
+    assert answered(config, first, COT_NO_OPTION + "\nThe answer is B.") == "correct"
+    assert answered(config, first, "I am not sure") == "no_answer"
+
+
+@pytest.mark.parametrize("form", ["command line", "dict form"])
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [("2263", "correct"), ("The total is 2263.", "correct"), (COT, "correct"),
+     ("2258", "incorrect"), ("2258 or 2263", "no_answer"), ("22630", "no_answer")],
+)  # fmt: skip
+def test_an_option_named_by_its_text_alone_is_read_as_aisbench_reads_it(
+    tmp_path: Path, form: str, text: str, outcome: str
+) -> None:
+    """AISBench's OptionSimAccEvaluator takes the one option whose text the answer holds
+    before any guess; so does a custom file here (issue #209's chain ends in B's text: AISBench's
+    ``1.`` pattern answers 'A' first). Two options' texts, or one inside a longer number, name
+    none (found by benchmarks/scoring_side_by_side.py: "2263" alone was no_answer here)."""
+    (tmp_path / "custom").mkdir()
+    data = write_jsonl(tmp_path / "custom" / "mcq.jsonl", MCQ)
+    if form == "command line":
+        config = one(data)
+        first = samples(config)[0]
+    else:
+        (tmp_path / "configs").mkdir()
+        (tmp_path / "configs" / "mine.py").write_text(
+            'mine_datasets = [dict(path="custom/mcq.jsonl")]', encoding="utf-8"
+        )
+        catalog = DatasetCatalog([tmp_path / "configs"], tmp_path)
+        [config] = catalog.configs("mine")
+        first = catalog.samples(config)[0]
+    assert first.reference == "B"
+    assert answered(config, first, text) == outcome
 
 
 @pytest.mark.parametrize(
@@ -383,7 +416,8 @@ def test_qa_without_answers_works_and_has_no_reference(tmp_path: Path) -> None:
     first = samples(mcq)[0]
     assert str(first.prompt).endswith("C. 2281\nAnswer: ")  # AISBench: "Answer: {None}"
     assert answered(mcq, first, "C") == "correct"  # an option named: answered
-    assert answered(mcq, first, COT) == "no_answer"
+    assert answered(mcq, first, "2281") == "correct"  # by its text
+    assert answered(mcq, first, COT_NO_OPTION) == "no_answer"
 
 
 def test_dict_keys_set_templates_evaluator_and_range(tmp_path: Path) -> None:
@@ -447,7 +481,8 @@ def test_the_dict_form_in_a_config_file_works(tmp_path: Path) -> None:
     mcq_rows = catalog.samples(mcq)
     assert len(mcq_rows) == 2  # the meta file under the datasets folder
     assert answered(mcq, mcq_rows[0], "B") == "correct"
-    assert answered(mcq, mcq_rows[0], COT) == "no_answer"
+    assert answered(mcq, mcq_rows[0], COT) == "correct"  # B's text, 2263
+    assert answered(mcq, mcq_rows[0], COT_NO_OPTION) == "no_answer"
     assert catalog.samples(perf)[0].reference is None
 
 
