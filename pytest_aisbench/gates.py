@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_aisbench.records import OUTCOMES, SampleRecord
+from pytest_aisbench.repeats import repeat_metrics
 
 Z_95 = 1.959963984540054
 
@@ -40,6 +42,8 @@ class AccuracyGate:
     """Samples in the dataset; more than `n` when the run covered a subset (``-k``, ``--lf``)."""
     max_error_rate: float = 0.0
     """The share of samples that may end in error (``--aisbench-max-error-rate``)."""
+    repeat_metrics: dict[str, float] = field(default_factory=dict)
+    """``avg@n`` and ``pass@k`` when the dataset asks for several answers per row."""
 
     @property
     def n(self) -> int:
@@ -126,6 +130,7 @@ class AccuracyGate:
             "error_rate": self.error_rate,
             "max_error_rate": self.max_error_rate,
             "verdict": self.verdict,
+            **self.repeat_metrics,
         }
 
 
@@ -133,10 +138,12 @@ def accuracy_gates(
     records: list[SampleRecord],
     totals: dict[str, int] | None = None,
     max_error_rate: float = 0.0,
+    repeats: Mapping[str, tuple[int, tuple[int, ...]]] | None = None,
 ) -> list[AccuracyGate]:
     """One gate per (model, dataset), in sorted order, from the records of a run.
 
-    `totals` gives each dataset's sample count, so a gate over a subset says so.
+    `totals` gives each dataset's sample count, so a gate over a subset says so; `repeats` each
+    dataset's answers per row and its pass@k values (see `repeats.repeat_metrics`).
     """
     groups: dict[tuple[str, str], list[SampleRecord]] = {}
     for record in sorted(records, key=lambda r: r.key):
@@ -149,9 +156,11 @@ def accuracy_gates(
         threshold = max(thresholds, default=None)
         total = (totals or {}).get(dataset)
         counts_by_outcome: dict[str, int] = {o: counts[o] for o in OUTCOMES}
+        n, ks = (repeats or {}).get(dataset, (1, (1,)))
         gates.append(
-            AccuracyGate(model, dataset, counts_by_outcome, threshold, total, max_error_rate)
-        )
+            AccuracyGate(model, dataset, counts_by_outcome, threshold, total, max_error_rate,
+                         repeat_metrics(group, n, ks))
+        )  # fmt: skip
     return gates
 
 

@@ -22,6 +22,7 @@ from pytest_aisbench.gate_entries import (
     log_gate_report,
 )
 from pytest_aisbench.groups import folded, format_summary, summary_notes
+from pytest_aisbench.items import FACTS_PROPERTY, DatasetFacts, SampleRef
 from pytest_aisbench.markers import (
     MARKER_HELP,
     USAGE_ERROR_PREFIX,
@@ -44,7 +45,6 @@ from pytest_aisbench.session import (
     RESUME_KEY,
     SESSION_KEY,
     AisbenchSession,
-    SampleRef,
     get_session,
 )
 
@@ -54,11 +54,6 @@ if TYPE_CHECKING:  # the simulator (uvicorn included) is imported only by tests 
 record_key = pytest.StashKey[SampleRecord]()
 JUNIT_PROPERTIES = ("outcome", "extracted", "reference")
 """Record fields also shown as properties of their own in JUnit XML."""
-DATASET_SIZE = "aisbench_dataset_size"
-"""The ``user_properties`` entry with the item's dataset size, for the controller's gates."""
-DATASET_NAME = "aisbench_dataset_name"
-"""The ``user_properties`` entry with the name that selected the item's dataset, for the
-controller's groups (under xdist it compiles no dataset)."""
 NO_MODEL = "no backend selected: pass --aisbench-model NAME"
 
 
@@ -187,8 +182,7 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
     request.node.user_properties.extend(  # JUnit XML writes these as <property> elements
         (f"aisbench_{key}", getattr(record, key)) for key in JUNIT_PROPERTIES
     )
-    request.node.user_properties.append((DATASET_SIZE, ref.dataset_size))
-    request.node.user_properties.append((DATASET_NAME, ref.dataset))
+    request.node.user_properties.append((FACTS_PROPERTY, ref.facts.to_dict()))
     if record.outcome == "error":
         pytest.fail(failure_message(record, state.settings.strict) or "", pytrace=False)
     return SampleResult(record, state.settings.strict)
@@ -260,13 +254,10 @@ class ControllerHooks:
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         record = record_from_properties(report.user_properties)
         if record is not None:
-            sizes = [v for k, v in report.user_properties if k == DATASET_SIZE]
-            names = [v for k, v in report.user_properties if k == DATASET_NAME]
-            self.state.add_record(
-                record,
-                next((v for v in sizes if isinstance(v, int)), 0),
-                next((v for v in names if isinstance(v, str)), ""),
-            )
+            facts = [
+                v for k, v in report.user_properties if k == FACTS_PROPERTY and isinstance(v, dict)
+            ]
+            self.state.add_record(record, DatasetFacts.from_dict(facts[0]) if facts else None)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -323,6 +314,9 @@ class ControllerHooks:
                 self.state.gates, self.state.group_rows, self.state.known_groups, show_subsets
             ):
                 terminalreporter.write_line(f"aisbench: {note}", yellow=warning)
+            for gate in (g for g in self.state.gates if g.repeat_metrics):
+                shown = ", ".join(f"{k} {v:.1%}" for k, v in gate.repeat_metrics.items())
+                terminalreporter.write_line(f"aisbench: {gate.model} on {gate.dataset}: {shown}")
             hidden = set() if show_subsets else folded(self.state.group_rows)
             for gate in (g for g in self.state.gates if g.partial and g.key not in hidden):
                 terminalreporter.write_line(

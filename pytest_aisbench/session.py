@@ -6,7 +6,7 @@ import contextlib
 import re
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from pytest_aisbench.groups import (
     session_groups,
     unknown_gated_groups,
 )
+from pytest_aisbench.items import DatasetFacts, SampleRef
 from pytest_aisbench.managed_server import ManagedServer
 from pytest_aisbench.options import Settings
 from pytest_aisbench.perf.measure import PerfRun
@@ -51,25 +52,6 @@ SESSION_KEY = pytest.StashKey["AisbenchSession"]()
 def get_session(config: pytest.Config) -> AisbenchSession:
     """This process's plugin state."""
     return config.stash[SESSION_KEY]
-
-
-@dataclass(frozen=True)
-class SampleRef:
-    """What one generated item evaluates; its id is ``model-dataset-index``."""
-
-    model: str
-    dataset: str
-    """The dataset config's name."""
-    abbr: str
-    index: int
-    min_accuracy: float | None
-    dataset_size: int = 0
-    """Samples in its dataset: the controller's gates over a subset need it, and under xdist
-    the controller compiles no dataset."""
-
-    @property
-    def id(self) -> str:
-        return f"{self.model}-{self.abbr}-{self.index}"
 
 
 class AisbenchSession:
@@ -112,10 +94,8 @@ class AisbenchSession:
         self.resumed = {record.key: record for record in self._resumed_records()}
         self.engine: Engine | None = None
         self.records: list[SampleRecord] = []
-        self.dataset_sizes: dict[str, int] = {}
-        """Samples per dataset abbr, as the items that ran said (see `SampleRef`)."""
-        self.dataset_names: dict[str, str] = {}
-        """The name that selected each dataset abbr, as the items that ran said (groups)."""
+        self.dataset_facts: dict[str, DatasetFacts] = {}
+        """Each dataset abbr's facts, as the items that ran said (gates, groups)."""
         self.servers: list[ManagedServer] = []
         self.report: JsonlReport | None = None
         self.gates: list[AccuracyGate] = []
@@ -186,10 +166,10 @@ class AisbenchSession:
                     None,
                 )
                 samples = self.samples(dataset)
-                refs.extend(
-                    SampleRef(model.abbr, name, dataset.abbr, s.index, gate, len(samples))
-                    for s in samples
+                facts = DatasetFacts(
+                    dataset.abbr, name, len(samples), dataset.repeats, dataset.pass_at
                 )
+                refs.extend(SampleRef(model.abbr, facts, s.index, gate) for s in samples)
         return refs
 
     def start_engine(self, plan: dict[tuple[str, str], list[int]]) -> None:
@@ -281,16 +261,12 @@ class AisbenchSession:
         found = (item.search(test_id) for test_id in test_ids)
         return list(dict.fromkeys(m.group(1) for m in found if m))
 
-    def add_record(
-        self, record: SampleRecord, dataset_size: int = 0, dataset_name: str = ""
-    ) -> None:
-        """Keep a finished sample's record for the gates, and its dataset's size and the name
-        that selected it (controller)."""
+    def add_record(self, record: SampleRecord, facts: DatasetFacts | None = None) -> None:
+        """Keep a finished sample's record for the gates, and what its item said of its
+        dataset (controller)."""
         self.records.append(record)  # the engine that made it wrote it to the report
-        if dataset_size:
-            self.dataset_sizes[record.dataset] = dataset_size
-        if dataset_name:
-            self.dataset_names.setdefault(record.dataset, dataset_name)
+        if facts is not None:
+            self.dataset_facts.setdefault(record.dataset, facts)
 
     def groups(self) -> list[SummaryGroup]:
         """The groups of this session: the summary groups, then the family groups of every
@@ -298,7 +274,7 @@ class AisbenchSession:
         selected = {abbr: config.name for abbr, config in self.catalog.selected().items()}
         return session_groups(
             self.summary_groups,
-            selected | self.dataset_names,
+            selected | {abbr: facts.name for abbr, facts in self.dataset_facts.items()},
             self.catalog,
             self.catalog.folders,
         )
@@ -356,8 +332,12 @@ class AisbenchSession:
         for key, record in sorted(self.resumed.items()):
             if key not in ran and (record.model, record.dataset) in groups:
                 self.add_record(record)
+        facts = self._facts({dataset for _, dataset in groups})
         self.gates = accuracy_gates(
-            self.records, self._dataset_sizes(groups), self.settings.max_error_rate
+            self.records,
+            {abbr: fact.size for abbr, fact in facts.items()},
+            self.settings.max_error_rate,
+            {abbr: (fact.repeats, fact.k) for abbr, fact in facts.items()},
         )
         thresholds = self.settings.group_min_accuracy
         self.known_groups = self.groups()
@@ -371,18 +351,19 @@ class AisbenchSession:
                 self.report.write("group", row.to_dict())
         return self.gates
 
-    def _dataset_sizes(self, groups: set[tuple[str, str]]) -> dict[str, int]:
-        """Samples per dataset abbr among `groups`, for gates over a subset."""
-        sizes = {}
-        for abbr in {dataset for _, dataset in groups}:
-            if abbr in self.dataset_sizes:
-                sizes[abbr] = self.dataset_sizes[abbr]
-                continue
+    def _facts(self, abbrs: set[str]) -> dict[str, DatasetFacts]:
+        """What the items said of each dataset in `abbrs`, else what this process compiled."""
+        facts = {}
+        for abbr in abbrs:
             config = self.catalog.config(abbr)
-            if config is not None:
+            if abbr in self.dataset_facts:
+                facts[abbr] = self.dataset_facts[abbr]
+            elif config is not None:
                 with contextlib.suppress(AisbenchError):
-                    sizes[abbr] = len(self.samples(config))
-        return sizes
+                    size = len(self.samples(config))
+                    facts[abbr] = DatasetFacts(abbr, config.name, size, config.repeats,
+                                               config.pass_at)  # fmt: skip
+        return facts
 
     def close(self) -> None:
         """Stop requests, servers and the report, whatever state the session ended in."""

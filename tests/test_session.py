@@ -15,13 +15,16 @@ from conftest import DATASETS_DIR, IN_PROCESS, usage_error
 from pytest_aisbench.datasets import get_dataset_config
 from pytest_aisbench.engine.runner import CircuitBreaker
 from pytest_aisbench.errors import AisbenchError
+from pytest_aisbench.items import DatasetFacts, SampleRef
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.report import JsonlReport
 from pytest_aisbench.scoring import score
-from pytest_aisbench.session import AisbenchSession, SampleRef, get_session
+from pytest_aisbench.session import AisbenchSession, get_session
 
 CHAT = "demo_gsm8k_gen_4_shot_cot_chat_prompt"
+DEMO_FACTS = DatasetFacts("demo_gsm8k", CHAT, 8)
+"""The chat demo as its items describe it: abbr, the name that selected it, its size."""
 STR = "demo_gsm8k_gen_4_shot_cot_str"
 
 
@@ -91,7 +94,7 @@ def test_items_are_every_model_times_every_sample_with_the_nearest_gate(
     ]
     assert {ref.min_accuracy for ref in marked} == {0.9}  # the marker's gate first
     assert {ref.min_accuracy for ref in unmarked} == {0.5}  # then the option's
-    assert marked[0] == SampleRef("vllm_chat", CHAT, "demo_gsm8k", 0, 0.9, dataset_size=8)
+    assert marked[0] == SampleRef("vllm_chat", DEMO_FACTS, 0, 0.9)
 
 
 def test_the_dataset_option_replaces_the_markers(pytester: pytest.Pytester) -> None:
@@ -120,7 +123,7 @@ def test_a_resumed_record_is_given_without_sending_anything(
     report = write_report(tmp_path / "old.jsonl", ["vllm_chat"], [done])
     state = session(pytester, "--aisbench-model=vllm_chat", f"--aisbench-resume={report}")
 
-    got = state.record(SampleRef("vllm_chat", CHAT, "demo_gsm8k", 3, 0.75))
+    got = state.record(SampleRef("vllm_chat", DEMO_FACTS, 3, 0.75))
 
     assert got.key == done.key
     assert (got.prediction, got.outcome) == (done.prediction, done.outcome)
@@ -147,7 +150,7 @@ def test_gates_cover_the_whole_dataset_with_resumed_records(
     old = [record("vllm_chat", i) for i in range(1, 8)]
     report = write_report(tmp_path / "old.jsonl", ["vllm_chat"], old)
     state = session(pytester, "--aisbench-model=vllm_chat", f"--aisbench-resume={report}")
-    state.add_record(record("vllm_chat", 0), dataset_size=8)  # as item 0's report says
+    state.add_record(record("vllm_chat", 0), DEMO_FACTS)  # as item 0's report says
 
     (gate,) = state.finish()
 

@@ -29,6 +29,8 @@ class Sample:
     """The test row itself, for evaluators that read more than the reference (``test_set``)."""
     max_out_len: int | None = None
     """This row's output limit (a ``max_out_len`` input column), over the backend's."""
+    repeat: int = 0
+    """Which of its row's answers this sample asks for (0 unless the config repeats rows)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class DatasetConfig:
     `extract`."""
     source: str = ""
     """The file it was read from ('' for a generated dataset)."""
+    repeats: int = 1
+    """Answers asked per row (the config's ``n``): each row is that many consecutive samples."""
+    pass_at: tuple[int, ...] = (1,)
+    """The k of pass@k to report over a row's answers (the config's ``k``)."""
 
 
 Row = dict[str, Any]

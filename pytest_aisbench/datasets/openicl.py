@@ -7,7 +7,9 @@ AISBench's semantics, step by step:
   test, a dict of splits is mapped by ``reader_cfg``'s ``train_split``/``test_split``; then
   ``train_range``/``test_range`` (``"[:8]"``, or an int/float for a subset drawn with
   ``random.Random(size)``, as AISBench draws it). A sample's index is its row's position in the
-  test split after that, so records line up with AISBench's predictions.
+  test split after that, so records line up with AISBench's predictions; with ``n`` answers per
+  row, each row is ``n`` consecutive samples (index ``row * n + repeat``), as AISBench repeats
+  them, and the gates add avg@n and pass@k over each row's answers.
 - **references**: the output column, through ``eval_cfg.dataset_postprocessor``.
 - **prompts**: the retriever picks each row's examples from the train split, the
   ``ice_template`` writes them, the ``prompt_template`` writes the row with its output column
@@ -86,6 +88,8 @@ def compile_entry(entry: DatasetEntry, name: str) -> DatasetConfig:
         max_out_len=spec.inferencer.max_out_len,
         stop_words=spec.inferencer.stopping_criteria,
         source=entry.source,
+        repeats=spec.repeats,
+        pass_at=spec.pass_at,
     )
 
 
@@ -173,17 +177,16 @@ class _Spec:
         return text.replace("/", "_")
 
     def check_repeats(self, raw: Mapping[str, Any]) -> None:
-        for key in ("n", "k"):
-            value = raw.get(key, 1)
-            values = value if isinstance(value, list) else [value]
-            if not values or not all(isinstance(v, int) and v >= 1 for v in values):
-                raise self.error(
-                    key, f"must be a positive int (k: or a list of them), not {value!r}"
-                )
-            if values != [1]:
-                raise self.error(
-                    key, "repeats (n) and pass@k are not run yet; remove n and k to run once"
-                )
+        """``n`` (answers per row) and ``k`` (an int or a list; pass@k for each, max k <= n)."""
+        n, k = raw.get("n", 1), raw.get("k", 1)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise self.error("n", f"must be a positive int (answers per row), not {n!r}")
+        ks = k if isinstance(k, list) else [k]
+        if not ks or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in ks):
+            raise self.error("k", f"must be a positive int or a list of them, not {k!r}")
+        if max(ks) > n:
+            raise self.error("k", f"{k!r}: pass@k needs k <= n answers per row (n={n})")
+        self.repeats, self.pass_at = n, tuple(ks)
 
     def section(self, raw: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
         value = raw.get(key, {})
@@ -278,20 +281,23 @@ def _load_samples(spec: _Spec, datasets_dir: Path) -> list[Sample]:
     wanted = [c for c in spec.input_columns if c != "max_out_len"]
     for column in [*wanted, *([spec.output_column] if spec.output_column else [])]:
         _require_column(test, column, spec)
-    samples = []
-    for index, (row, shots) in enumerate(zip(test, picks, strict=True)):
+    samples: list[Sample] = []
+    for position, (row, shots) in enumerate(zip(test, picks, strict=True)):
         reference = row.get(spec.output_column) if spec.output_column else None
         if spec.dataset_postprocessor is not None and reference is not None:
             reference = spec.dataset_postprocessor(reference)
-        samples.append(
+        prompt = _prompt(spec, row, [train[i] for i in shots])
+        samples.extend(  # n answers per row, consecutive, as AISBench repeats its rows
             Sample(
                 dataset=spec.abbr,
-                index=index,
-                prompt=_prompt(spec, row, [train[i] for i in shots]),
+                index=position * spec.repeats + repeat,
+                prompt=prompt,
                 reference=reference,
                 row=row,
                 max_out_len=_row_limit(spec, row),
+                repeat=repeat,
             )
+            for repeat in range(spec.repeats)
         )
     return samples
 

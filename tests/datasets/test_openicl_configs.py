@@ -213,7 +213,7 @@ def test_name_slash_suffix_picks_lists_by_their_ending(folders: tuple[Path, Path
          "reader_cfg.test_range", "'first 2': expected a slice such as '[:8]'"),
         ({"inferencer": "dict(type=PPLInferencer)"}, "infer_cfg.inferencer",
          "PPLInferencer: perplexity configs score each label"),
-        ({"extra": "n=4,"}, "n", "repeats (n) and pass@k are not run yet"),
+        ({"extra": "n=2, k=[1, 4],"}, "k", "[1, 4]: pass@k needs k <= n answers per row (n=2)"),
         ({"evaluator": 'dict(type="NoSuchEvaluator")'}, "eval_cfg.evaluator.type",
          "no evaluator registered as 'NoSuchEvaluator'"),
         ({"retriever": "dict(type=FixKRetriever)"}, "infer_cfg.retriever",
