@@ -3,8 +3,9 @@ scored by both, every disagreement shown with its reason.
 
     .venv/bin/python benchmarks/scoring_side_by_side.py [--families mmlu,gsm8k] [--json out.json]
 
-Needs AISBench in its own venv (``benchmarks/install_peers.sh aisbench``; ``--aisbench-python``
-names another interpreter). The script runs twice over:
+Needs AISBench in its own venv (``benchmarks/install_peers.sh aisbench``, then ``math-verify``
+0.5.2 in it for math500's config; ``--aisbench-python`` names another interpreter). The script
+runs twice over:
 
 - **here** (this project's venv): it copies every config file of the families out of the pinned
   wheel (read in the AISBench venv's site-packages), renamed ``ais_bench.benchmark`` ->
@@ -54,6 +55,22 @@ CACHE = Path(
 ).expanduser()
 AISBENCH_PYTHON = CACHE / "peers" / "aisbench" / "bin" / "python"
 INSTALL = "benchmarks/install_peers.sh aisbench"
+MATH_VERIFY = "math-verify==0.5.2"
+"""What AISBench's ``MATHEvaluator`` (math500's chat config) imports, at the version of
+AISBench's own ``full`` extra; ``install_peers.sh`` does not install it."""
+NOTES = (
+    "AISBench 3.1 cannot load mmlu/mmlu_gen_5_shot_chat_prompt.py: it imports "
+    "ais_bench.benchmark.utils.text_postprocessors, which the wheel lacks (the module is "
+    "utils/postprocess/text_postprocessors.py now); the AISBench process aliases the old path to "
+    "it so that the config's scoring is compared (this project provides the same alias)",
+    'BoolQ\'s val.jsonl is written with the labels "true"/"false" as strings, the only form '
+    "AISBench's BoolQDatasetV2 reads (the shared fixture writes JSON booleans, the original "
+    "release's form, which this project reads too and AISBench stops on)",
+    "Python's and numpy's global generators are seeded (0) in the AISBench process, so that its "
+    "unseeded draws, and this output, repeat from run to run",
+    "a prediction is cut at the config's stop words on both sides, as the server would stop",
+)
+"""What the harness does around AISBench, said in the output."""
 
 FAMILIES = (
     "ARC_c", "ARC_e", "SuperGLUE_BoolQ", "agieval", "aime2024", "aime2025", "aime2026", "bbh",
@@ -70,12 +87,13 @@ ROWS = 2
 
 KINDS = (
     "right", "wrong", "bare", "cot", "boxed", "paren", "answer_lower", "option_text",
-    "thousands", "empty", "step1", "step1_no_answer", "unreadable",
+    "thousands", "equivalent", "empty", "step1", "step1_no_answer", "unreadable",
 )  # fmt: skip
 """What each sample is answered with (`predictions`): the family's own way of stating the
 right answer and a wrong one; the right answer alone; a chain of thought ending in it;
 ``\\boxed{}``; ``(B)``; ``Answer: b``; the option's text without its letter (multiple choice
-only); thousands separators (the answer's own, or a number on the way); nothing; "Step 1: Add
+only); thousands separators (the answer's own, or a number on the way); the same number
+written another way (``7.0``, ``\\dfrac{1}{2}``; numeric answers only); nothing; "Step 1: Add
 ... Compare ..." ending in the answer (AISBench issue #209) and without one; a text that states
 no answer (with a capital C inside a word)."""
 
@@ -97,8 +115,8 @@ EXPLAINED = {
 AISBENCH_WRONG = {
     "thousands separator": "AISBench's gsm8k_postprocess takes the last run of digits, so a "
     "right answer written with a thousands separator ('2,005') is read as '005' and scored "
-    "wrong (one of the misparses of AISBench issue #329); this project reads 2005 "
-    "(pytest_aisbench/datasets/gsm8k.py)",
+    "wrong in the pinned wheel (AISBench issue #359; OpenCompass issue #2647); this "
+    "project reads 2005 (pytest_aisbench/datasets/gsm8k.py)",
 }
 """Disagreements found to be AISBench's error, not one of the README's deviations: why."""
 REASONS = {**EXPLAINED, **AISBENCH_WRONG}
@@ -320,7 +338,8 @@ def _pattern_evidence(last: tuple[str, Any] | None, options: str) -> list[str]:
         before = text[at - 1] if at > 0 else " "
         after = text[at + 1] if at + 1 < len(text) else " "
         if before.isalpha() or after.isalpha():
-            word = re.search(r"\w*\Z", text[:at]).group() + re.match(r"\w*", text[at:]).group()
+            head = re.findall(r"\w*\Z", text[:at])[0]
+            word = head + re.findall(r"^\w*", text[at:])[0]
             return [f"cushion inside a word: {text[at]!r} in {word!r}"]
     return []
 
@@ -540,6 +559,10 @@ def predictions(family: str, sample: Any, abbr: str) -> dict[str, str]:
     }
     if is_choice(family, value) and texts.get(value):
         made["option_text"] = texts[value]
+    if re.fullmatch(r"-?\d+", value):
+        made["equivalent"] = state(f"{value}.0")
+    elif value.startswith("\\frac"):
+        made["equivalent"] = state(value.replace("\\frac", "\\dfrac", 1))
     return {kind: made[kind] for kind in KINDS if kind in made}
 
 
@@ -915,6 +938,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sys.path.insert(0, str(REPO))
     package = aisbench_package(args.aisbench_python)
+    if (
+        "math" in families
+        and subprocess.run(
+            [str(args.aisbench_python), "-c", "import math_verify, latex2sympy2_extended"],
+            capture_output=True,
+        ).returncode
+    ):
+        pip = args.aisbench_python.parent / "pip"
+        print(f"AISBench's math500 config needs math-verify: {pip} install '{MATH_VERIFY}'",
+              file=sys.stderr)  # fmt: skip
+        return 2
     work = Path(tempfile.mkdtemp(prefix="side_by_side_")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -945,6 +979,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.aisbench_python.parent.parent}) beside pytest-aisbench's, on "
             f"{len(cases)} predictions: {', '.join(KINDS)}"
         )
+        for note in NOTES:
+            print(f"- {note}")
         print(report(families, counts, verdicts, ref_mismatch, skipped, jobs))
         took = time.monotonic() - started
         print(f"\n{took:.0f} s (this project's side {ours_done - started:.0f} s, AISBench's "
