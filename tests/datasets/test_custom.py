@@ -16,11 +16,11 @@ import pytest
 
 from pytest_aisbench.datasets import DatasetCatalog, DatasetConfig, Sample
 from pytest_aisbench.datasets.custom import (
-    SEED,
     OptionSimAccEvaluator,
     custom_dataset_configs,
     option_answer_postprocess,
 )
+from pytest_aisbench.datasets.custom.meta import SEED
 from pytest_aisbench.errors import ConfigError, DatasetError
 from pytest_aisbench.models.output import RequestOutput
 from pytest_aisbench.scoring import score
