@@ -900,13 +900,22 @@ def report(
     for family in families:
         c = counts[family]
         totals.update(c)
-        explained = ", ".join(f"{k} {n}" for k, n in sorted(c.items()) if k in REASONS)
+        explained = reasons(c)
         out.append(f"| {family} | {c['agreed']}/{c['total']} | {explained or '-'} | "
                    f"{c['UNEXPLAINED']} |")  # fmt: skip
-    explained = ", ".join(f"{k} {n}" for k, n in sorted(totals.items()) if k in REASONS)
+    explained = reasons(totals)
     out.append(f"| **all** | {totals['agreed']}/{totals['total']} | {explained} | "
                f"{totals['UNEXPLAINED']} |")  # fmt: skip
     return "\n".join(out)
+
+
+def reasons(counts: Counter[str]) -> str:
+    """The explained differences of a row: each reason and its count, AISBench's errors marked."""
+    return ", ".join(
+        f"{k} {n}" + (" (AISBench wrong)" if k in AISBENCH_WRONG else "")
+        for k, n in sorted(counts.items())
+        if k in REASONS
+    )
 
 
 def aisbench_package(python: Path) -> Path:
