@@ -12,8 +12,7 @@ runs twice over:
   ``pytest_aisbench``, writes a small dataset in each family's real layout
   (``tests/dataset_fixtures.py``, plus the custom files below), compiles each generation config
   with `DatasetCatalog`, and for every sample states a fixed set of answers (`KINDS`). Each is
-  scored as the engine scores it: ``DatasetConfig.extract`` on the text without reasoning, then
-  ``DatasetConfig.compare``.
+  scored by the engine's own ``pytest_aisbench.scoring.score``, as a successful response.
 - **in the AISBench venv** (``--aisbench-child``, the same file run by that venv's Python): each
   original config file is loaded with mmengine, its dataset built with AISBench's own loader on
   the same files, and each prediction scored as ``tasks/openicl_eval.py`` scores it: the
@@ -27,8 +26,10 @@ A prediction is cut at the config's stop words on both sides, as the server woul
 A disagreement is explained only by evidence: AISBench's ``1.`` pattern answered (the `1.` trap,
 AISBench issue #209), its cushion took a letter inside a word, a Levenshtein distance chose an
 option for an answer that names none, AISBench cannot build the custom question-answer dataset
-without answers (the tuple template), or its unseeded draw gave another row at that index. Any
-other disagreement is UNEXPLAINED, and the exit status is 1.
+without answers (the tuple template), or its unseeded draw gave another row at that index (the
+README's deviations, `EXPLAINED`); or AISBench was found wrong (`AISBENCH_WRONG`: its GSM8K
+extraction reads "2,005" as "005"). Any other disagreement is UNEXPLAINED, and the exit status
+is 1.
 """
 
 from __future__ import annotations
