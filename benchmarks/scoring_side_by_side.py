@@ -232,8 +232,7 @@ def _aisbench_score(entry: Any, spec: dict[str, Any], watch: Any) -> dict[str, A
     references = test_set[output_column] if output_column else None
     size = len(test_set)
     pred_cfg = dict(eval_cfg.get("pred_postprocessor") or {})
-    pred_proc = _resolve(pred_cfg.pop("type"), TEXT_POSTPROCESSORS) if pred_cfg or (
-        "pred_postprocessor" in eval_cfg) else None  # fmt: skip
+    pred_proc = _resolve(pred_cfg.pop("type"), TEXT_POSTPROCESSORS) if pred_cfg else None
     evaluator_cfg = dict(eval_cfg["evaluator"])
     evaluator_type = _resolve(evaluator_cfg.pop("type"), ICL_EVALUATORS)
     out: dict[str, Any] = {"size": size, "evaluator": evaluator_type.__name__, "kinds": {}}
