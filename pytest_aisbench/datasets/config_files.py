@@ -77,12 +77,11 @@ def find_dataset_file(name: str, folders: Sequence[Path]) -> tuple[Path, str]:
     for folder in folders:
         found = [f for f in sorted(folder.rglob(f"{stem}.py")) if _is_config(f, folder)]
         if len(found) > 1:
-            listed = ", ".join(str(f) for f in found)
-            raise ConfigError(f"dataset {stem!r} is ambiguous in {folder}: {listed}")
+            paths = ", ".join(str(f) for f in found)
+            raise ConfigError(f"dataset {stem!r} is ambiguous in {folder}: {paths}")
         if found:
             return found[0], suffix
-    known = sorted(dataset_names(folders))
-    shown = ", ".join(known[:40]) + (f", ... ({len(known)} in all)" if len(known) > 40 else "")
+    shown = listed(sorted(dataset_names(folders)), 40)
     where = ", ".join(
         "the built-in configs" if f == builtin_dataset_configs_dir() else str(f) for f in folders
     )
@@ -172,3 +171,10 @@ def _read_base_available() -> Iterator[None]:
         yield
     finally:
         del sys.modules["mmengine"], sys.modules["mmengine.config"]
+
+
+def listed(names: Sequence[str], limit: int = 5) -> str:
+    """``a, b, c`` or ``a, b, ... (57 in all)``: a long list in a message."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])}, ... ({len(names)} in all)"

@@ -7,11 +7,12 @@ family: ``<file>, line 7: not valid JSON (...)``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,15 +162,22 @@ def _row_line(file: Path, index: int) -> int | None:
     return next(itertools.islice(numbers, index, None), None)
 
 
-def _text(file: Path) -> str:
+@contextlib.contextmanager
+def reading(file: Path) -> Iterator[None]:
+    """Reading `file`: a missing, unreadable or non-UTF-8 file is a `DatasetError` naming it."""
     try:
-        return file.read_text(encoding="utf-8-sig")
+        yield
     except FileNotFoundError:
         raise missing(file) from None
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{file.absolute()}: not UTF-8 text ({exc})") from None
     except OSError as exc:
         raise DatasetError(f"cannot read {file.absolute()}: {exc}") from None
+
+
+def _text(file: Path) -> str:
+    with reading(file):
+        return file.read_text(encoding="utf-8-sig")
 
 
 def _lines(file: Path) -> list[str]:

@@ -49,7 +49,6 @@ from pytest_aisbench.groups.rows import (
     JUDGED,
     GroupRow,
     group_rows,
-    listed,
     unknown_gated_groups,
 )
 from pytest_aisbench.groups.sources import (
@@ -73,7 +72,6 @@ __all__ = [
     "folded",
     "format_summary",
     "group_rows",
-    "listed",
     "merge_groups",
     "naive_average",
     "parse_group",

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_aisbench.datasets.config_files import GROUPS_FOLDER
+from pytest_aisbench.datasets.config_files import GROUPS_FOLDER, listed
 from pytest_aisbench.gates import AccuracyGate, wilson_interval
 from pytest_aisbench.groups.averages import (
     explicit_weighted_average,
@@ -191,10 +191,3 @@ def unknown_gated_groups(thresholds: Mapping[str, float], groups: Sequence[Summa
         f"datasets forms one named after its folder; summary groups are read from '"
         f"{GROUPS_FOLDER}/' folders under --aisbench-datasets-config-dir)"
     )
-
-
-def listed(names: Sequence[str], limit: int = 5) -> str:
-    """``a, b, c`` or ``a, b, ... (57 in all)``."""
-    if len(names) <= limit:
-        return ", ".join(names)
-    return f"{', '.join(names[:limit])}, ... ({len(names)} in all)"

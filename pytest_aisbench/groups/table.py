@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pytest_aisbench.datasets.config_files import listed
 from pytest_aisbench.gates import TABLE_HEADER, AccuracyGate, align, gate_cells
-from pytest_aisbench.groups.rows import JUDGED, GroupRow, listed
+from pytest_aisbench.groups.rows import JUDGED, GroupRow
 from pytest_aisbench.groups.summary_group import SummaryGroup
 from pytest_aisbench.records import OUTCOMES
 

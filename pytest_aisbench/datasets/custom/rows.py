@@ -11,7 +11,7 @@ from typing import Any
 
 from pytest_aisbench.datasets.base import BaseDataset, Row
 from pytest_aisbench.datasets.custom.meta import output_lengths, read_meta, sample_rows
-from pytest_aisbench.datasets.files import missing, read_csv, read_jsonl
+from pytest_aisbench.datasets.files import read_csv, read_jsonl, reading
 from pytest_aisbench.errors import DatasetError
 from pytest_aisbench.registry import LOAD_DATASET
 
@@ -67,18 +67,12 @@ def first_record(file: Path) -> Row:
             f"{file}: a custom dataset is a .jsonl or .csv file, not {suffix or file.name!r}"
         )
     try:
-        with file.open(encoding="utf-8-sig", newline="") as stream:
+        with reading(file), file.open(encoding="utf-8-sig", newline="") as stream:
             if suffix == ".jsonl":
                 return _first_json_line(file, stream)
             reader = csv.reader(stream)
             header = next(reader, None)
             row = next((cells for cells in reader if cells), None)
-    except FileNotFoundError:
-        raise missing(file) from None
-    except UnicodeDecodeError as exc:
-        raise DatasetError(f"{file.absolute()}: not UTF-8 text ({exc})") from None
-    except OSError as exc:
-        raise DatasetError(f"cannot read {file.absolute()}: {exc}") from None
     except csv.Error as exc:
         raise DatasetError(f"{file.absolute()}: not a readable CSV file ({exc})") from None
     if not header or row is None:
