@@ -18,7 +18,7 @@ from pytest_aisbench.registry import ICL_EVALUATORS, ICL_PROMPT_TEMPLATES, LOAD_
 from pytest_aisbench.utils.prompt import PromptList
 
 PNG = b"\x89PNG\r\n\x1a\n not decoded here"
-PROMPT_MM = {
+PROMPT_MM: dict[str, Any] = {
     "text": {"type": "text", "text": "{question}"},
     "image": {"type": "image_url", "image_url": {"url": "file://{image}"}},
     "video": {"type": "video_url", "video_url": {"url": "file://{video}"}},
@@ -135,7 +135,8 @@ def test_a_bare_string_url_and_a_single_value_are_filled_too() -> None:
     prompt = MMPromptTemplate({"round": [{"role": "HUMAN", "prompt_mm": mm}]}).generate_item(
         {"image": "/d/a.png"}
     )
-    assert prompt[1]["prompt"] == [
+    assert isinstance(prompt, PromptList)
+    assert prompt.turns()[0]["prompt"] == [
         {"type": "image_url", "image_url": "/d/a.png"},
         {"type": "text", "text": "Q"},
     ]
@@ -149,7 +150,7 @@ def test_a_bare_string_url_and_a_single_value_are_filled_too() -> None:
         (
             {"round": [{"role": "HUMAN", "prompt_mm": {"image": {"type": "image_url"}}}]},
             "'image_url' must be a string",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_a_wrong_mm_template_is_a_config_error(template: Any, message: str) -> None:
