@@ -40,13 +40,7 @@ from pytest_aisbench.scheduler import (
     owns,
     worker_shard,
 )
-from pytest_aisbench.session import (
-    REPORT_KEY,
-    RESUME_KEY,
-    SESSION_KEY,
-    AisbenchSession,
-    get_session,
-)
+from pytest_aisbench.session import SESSION_KEY, AisbenchSession, get_session
 
 if TYPE_CHECKING:  # the simulator (uvicorn included) is imported only by tests that use it
     from pytest_aisbench.simulator import RunningSimulator
@@ -81,7 +75,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(perf_plugin, "aisbench-perf")
     if not state.is_worker:
         config.pluginmanager.register(ControllerHooks(state), "aisbench-controller")
-        config.pluginmanager.register(perf_plugin.PerfController(state), "aisbench-perf-controller")
+        config.pluginmanager.register(
+            perf_plugin.PerfController(state.perf_runs), "aisbench-perf-controller"
+        )
 
 
 _session = get_session
@@ -91,13 +87,13 @@ _session = get_session
 def pytest_sessionstart(session: pytest.Session) -> None:
     state = _session(session.config)
     try:
-        state.open_report()  # before any request: an unwritable path stops the run here
+        state.report.open()  # before any request: an unwritable path stops the run here
     except AisbenchError as exc:
         raise pytest.UsageError(str(exc)) from None
     if state.is_worker:
         return
     try:
-        state.start_servers()
+        state.servers.start()
     except AisbenchError as exc:
         state.close()
         raise pytest.UsageError(str(exc)) from None
@@ -114,9 +110,8 @@ def pytest_configure_node(node: Any) -> None:
     """Hand each xdist worker the ``--dist`` mode and the resumed records."""
     state = _session(node.config)
     node.workerinput[DIST_KEY] = node.config.getoption("dist")
-    node.workerinput[RESUME_KEY] = [record.to_dict() for record in state.resumed.values()]
-    if state.report is not None:
-        node.workerinput[REPORT_KEY] = str(state.report.path)
+    state.resume.hand_to(node.workerinput)
+    state.report.hand_to(node.workerinput)
 
 
 def _parametrize_nothing(metafunc: pytest.Metafunc, argname: str) -> None:
@@ -132,15 +127,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     state = _session(metafunc.config)
     kwargs = marker_kwargs(metafunc.definition)
     argname = "aisbench_sample" if "aisbench_sample" in names else "aisbench_model"
-    if not state.models:
+    models = state.backends.models
+    if not models:
         _parametrize_nothing(metafunc, argname)
         return
     if argname == "aisbench_model":
-        abbrs = [model.abbr for model in state.models]
+        abbrs = [model.abbr for model in models]
         metafunc.parametrize("aisbench_model", abbrs, ids=abbrs, indirect=True)
         return
     try:
-        refs = state.refs(list(kwargs.get("datasets", [])), kwargs.get("min_accuracy"))
+        refs = state.datasets.refs(
+            models, list(kwargs.get("datasets", [])), kwargs.get("min_accuracy")
+        )
     except AisbenchError as exc:
         usage_error_at_collection(f"{metafunc.definition.nodeid}: {exc}")
     metafunc.parametrize("aisbench_sample", refs, ids=[ref.id for ref in refs], indirect=True)
@@ -156,16 +154,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Tell the engine which samples this process will run, so it can send them together."""
     state = _session(session.config)
     if not state.is_worker:
-        state.write_run_line([item.nodeid for item in session.items])
+        state.report.write_run_line([item.nodeid for item in session.items])
     shard = worker_shard(session.config)
     plan: dict[tuple[str, str], list[int]] = {}
     for position, item in enumerate(session.items):
         ref = _sample_ref(item)
         if shard is None:
             break  # items arrive one by one: each is sent when it runs
-        if ref is not None and owns(position, shard) and not state.resumed_record(ref):
+        if ref is not None and owns(position, shard) and not state.resume.record(ref):
             plan.setdefault((ref.model, ref.abbr), []).append(ref.index)
-    state.start_engine(plan)
+    state.answers.start(plan)
 
 
 @pytest.fixture
@@ -177,7 +175,7 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
     """
     ref = request.param
     state = _session(request.config)
-    record = state.record(ref)
+    record = state.answers.record(ref)
     request.node.stash[record_key] = record
     request.node.user_properties.extend(  # JUnit XML writes these as <property> elements
         (f"aisbench_{key}", getattr(record, key)) for key in JUNIT_PROPERTIES
@@ -191,7 +189,7 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
 @pytest.fixture
 def aisbench_model(request: pytest.FixtureRequest) -> ModelConfig:
     """The backend this item runs against: one item per ``--aisbench-model``."""
-    return _session(request.config).model(request.param)
+    return _session(request.config).backends.model(request.param)
 
 
 @pytest.fixture
@@ -249,7 +247,7 @@ class ControllerHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         """Under xdist only workers collect: their item ids say which datasets run."""
-        self.state.write_run_line(ids)
+        self.state.report.write_run_line(ids)
 
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         record = record_from_properties(report.user_properties)
@@ -257,68 +255,70 @@ class ControllerHooks:
             facts = [
                 v for k, v in report.user_properties if k == FACTS_PROPERTY and isinstance(v, dict)
             ]
-            self.state.add_record(record, DatasetFacts.from_dict(facts[0]) if facts else None)
+            self.state.results.add(record, DatasetFacts.from_dict(facts[0]) if facts else None)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.usage_error:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
+        results = self.state.results
         failed = False
-        for gate in self.state.finish():
+        for gate in results.finish():
             if gate.verdict != "-":
                 failed = failed or gate.verdict == "FAIL"
                 log_gate_report(session.config, gate.name, gate.verdict == "PASS",
                                 gate.explain(), gate.to_dict())  # fmt: skip
-        for row in self.state.group_rows:
+        for row in results.group_rows:
             if row.verdict != "-":
                 failed = failed or row.verdict == "FAIL"
                 log_gate_report(session.config, row.name, row.verdict == "PASS",
                                 row.explain(), row.to_dict())  # fmt: skip
-        failed = failed or bool(self.state.report_failure)
+        failed = failed or bool(self.state.report.failure)
         forget_gates_in_last_failed(session.config)
         if failed:
             fail_session(session)
-        if self.state.config_failed or self.state.group_problem:  # wrong input, as a bad key
+        if results.config_failed or results.group_problem:  # wrong input, as a bad key
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_report_header(self) -> list[str]:
         lines = []
-        resumed = len(self.state.resumed)
+        resumed = len(self.state.resume.records)
         if resumed:
             lines.append(f"aisbench: resumed {resumed} finished records")
         unused = [
             f"{key} ({why}; {', '.join(users)})"
             for key, why in NO_EFFECT_KEYS.items()
-            if (users := [m.abbr for m in self.state.models if key in m.no_effect_keys])
+            if (users := [m.abbr for m in self.state.backends.models if key in m.no_effect_keys])
         ]
         if unused:
             lines.append(f"aisbench: keys with no effect here: {'; '.join(unused)}")
         return lines
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.state.report_failure:
-            terminalreporter.write_line(f"aisbench: {self.state.report_failure}", red=True)
-        for reason in [*self.state.not_created(), *self.state.breaker_reasons()]:
+        results = self.state.results
+        if self.state.report.failure:
+            terminalreporter.write_line(f"aisbench: {self.state.report.failure}", red=True)
+        for reason in [*results.not_created(), *results.breaker_reasons()]:
             terminalreporter.write_line(f"aisbench: {reason}", red=True, bold=True)
-        for note in self.state.token_notes():
+        for note in results.token_notes():
             terminalreporter.write_line(f"aisbench: {note}", yellow=True)
-        if self.state.group_problem:
-            terminalreporter.write_line(f"aisbench: {self.state.group_problem}", red=True)
-        if self.state.gates:
+        if results.group_problem:
+            terminalreporter.write_line(f"aisbench: {results.group_problem}", red=True)
+        if results.gates:
             terminalreporter.write_sep("=", "aisbench accuracy")
             show_subsets = self.state.settings.show_subsets
-            for line in format_summary(self.state.gates, self.state.group_rows, show_subsets):
+            for line in format_summary(results.gates, results.group_rows, show_subsets):
                 terminalreporter.write_line(line)
             for note, warning in summary_notes(
-                self.state.gates, self.state.group_rows, self.state.known_groups, show_subsets
+                results.gates, results.group_rows, results.known_groups, show_subsets
             ):
                 terminalreporter.write_line(f"aisbench: {note}", yellow=warning)
-            for gate in (g for g in self.state.gates if g.repeat_metrics):
+            for gate in (g for g in results.gates if g.repeat_metrics):
                 shown = ", ".join(f"{k} {v:.1%}" for k, v in gate.repeat_metrics.items())
                 terminalreporter.write_line(f"aisbench: {gate.model} on {gate.dataset}: {shown}")
-            hidden = set() if show_subsets else folded(self.state.group_rows)
-            for gate in (g for g in self.state.gates if g.partial and g.key not in hidden):
+            hidden = set() if show_subsets else folded(results.group_rows)
+            for gate in (g for g in results.gates if g.partial and g.key not in hidden):
                 terminalreporter.write_line(
                     f"aisbench: {gate.model} on {gate.dataset}: the gate covers {gate.coverage} "
                     "samples (a subset ran); pass --aisbench-resume <an earlier report> to gate "

@@ -1,4 +1,5 @@
-"""`AisbenchSession`, in this process: options in, backends, items, records and gates out.
+"""`AisbenchSession` and its owners, in this process: options in, backends, items, records and
+gates out.
 
 The config comes from ``pytester.parseconfig`` (options parsed, no session run), so each case
 costs milliseconds; what needs a whole session (exit status, terminal, xdist) is in the
@@ -56,7 +57,7 @@ def test_the_plugin_keeps_one_session_per_config(pytester: pytest.Pytester) -> N
     config = pytester.parseconfigure(*IN_PROCESS, "--aisbench-model=vllm_chat")
     state = get_session(config)
     assert isinstance(state, AisbenchSession)
-    assert [m.abbr for m in state.models] == ["vllm_chat"]
+    assert [m.abbr for m in state.backends.models] == ["vllm_chat"]
     assert state.is_worker is False
 
 
@@ -64,9 +65,10 @@ def test_backends_are_read_once_in_order_with_every_override(pytester: pytest.Py
     state = session(
         pytester, "--aisbench-model=vllm_chat", "--aisbench-model=tgi", "--aisbench-set=host_port=9"
     )
-    assert [m.abbr for m in state.models] == ["vllm_chat", "tgi"]
-    assert [m.settings["host_port"] for m in state.models] == [9, 9]
-    assert state.model("tgi") is state.models[1]
+    models = state.backends.models
+    assert [m.abbr for m in models] == ["vllm_chat", "tgi"]
+    assert [m.settings["host_port"] for m in models] == [9, 9]
+    assert state.backends.model("tgi") is models[1]
 
 
 def test_a_backend_selected_twice_is_refused(pytester: pytest.Pytester) -> None:
@@ -85,8 +87,8 @@ def test_items_are_every_model_times_every_sample_with_the_nearest_gate(
         "--aisbench-min-accuracy=0.5",
     )
 
-    marked = state.refs([CHAT], 0.9)
-    unmarked = state.refs([CHAT], None)
+    marked = state.datasets.refs(state.backends.models, [CHAT], 0.9)
+    unmarked = state.datasets.refs(state.backends.models, [CHAT], None)
 
     assert [ref.id for ref in marked] == [
         *(f"vllm_chat-demo_gsm8k-{i}" for i in range(8)),
@@ -99,7 +101,7 @@ def test_items_are_every_model_times_every_sample_with_the_nearest_gate(
 
 def test_the_dataset_option_replaces_the_markers(pytester: pytest.Pytester) -> None:
     state = session(pytester, "--aisbench-model=tgi", f"--aisbench-dataset={STR}")
-    refs = state.refs([CHAT], None)
+    refs = state.datasets.refs(state.backends.models, [CHAT], None)
     assert {(ref.dataset, ref.abbr) for ref in refs} == {(STR, "demo_gsm8k_str")}
     assert len(refs) == 8
 
@@ -113,7 +115,7 @@ def test_the_datasets_of_item_ids_in_first_seen_order(pytester: pytest.Pytester)
         "test_gsm8k.py::test_gsm8k[other_model-demo_gsm8k-0]",
         "test_gsm8k.py::test_gsm8k[vllm_chat-demo_gsm8k_str-2]",
     ]
-    assert state.datasets_of(ids) == ["demo_gsm8k_str", "demo_gsm8k"]
+    assert state.report.datasets_of(ids) == ["demo_gsm8k_str", "demo_gsm8k"]
 
 
 def test_a_resumed_record_is_given_without_sending_anything(
@@ -123,12 +125,12 @@ def test_a_resumed_record_is_given_without_sending_anything(
     report = write_report(tmp_path / "old.jsonl", ["vllm_chat"], [done])
     state = session(pytester, "--aisbench-model=vllm_chat", f"--aisbench-resume={report}")
 
-    got = state.record(SampleRef("vllm_chat", DEMO_FACTS, 3, 0.75))
+    got = state.answers.record(SampleRef("vllm_chat", DEMO_FACTS, 3, 0.75))
 
     assert got.key == done.key
     assert (got.prediction, got.outcome) == (done.prediction, done.outcome)
     assert got.min_accuracy == 0.75  # the item's gate, not the old run's
-    assert state.engine is None  # no request was needed
+    assert state.answers.engine is None  # no request was needed
 
 
 def test_resuming_a_report_of_other_models_is_refused_naming_them(
@@ -150,19 +152,19 @@ def test_gates_cover_the_whole_dataset_with_resumed_records(
     old = [record("vllm_chat", i) for i in range(1, 8)]
     report = write_report(tmp_path / "old.jsonl", ["vllm_chat"], old)
     state = session(pytester, "--aisbench-model=vllm_chat", f"--aisbench-resume={report}")
-    state.add_record(record("vllm_chat", 0), DEMO_FACTS)  # as item 0's report says
+    state.results.add(record("vllm_chat", 0), DEMO_FACTS)  # as item 0's report says
 
-    (gate,) = state.finish()
+    (gate,) = state.results.finish()
 
     assert (gate.model, gate.dataset, gate.n, gate.total) == ("vllm_chat", "demo_gsm8k", 8, 8)
-    assert len(state.records) == 8
+    assert len(state.results.records) == 8
 
 
 def test_breaker_reasons_are_counted_once_each(pytester: pytest.Pytester) -> None:
     state = session(pytester, "--aisbench-model=vllm_chat")
     reason = f"{CircuitBreaker.PREFIX}: 3 requests in a row to 'vllm_chat' failed"
     for index in range(4):
-        state.add_record(record("vllm_chat", index, success=False, error_info=reason))
-    state.add_record(record("vllm_chat", 4, success=False, error_info="HTTP 500"))
+        state.results.add(record("vllm_chat", index, success=False, error_info=reason))
+    state.results.add(record("vllm_chat", 4, success=False, error_info="HTTP 500"))
 
-    assert state.breaker_reasons() == [f"{reason} [4 samples not sent]"]
+    assert state.results.breaker_reasons() == [f"{reason} [4 samples not sent]"]

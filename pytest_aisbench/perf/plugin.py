@@ -23,7 +23,8 @@ from pytest_aisbench.perf.benchmark_export import export_perf_runs
 from pytest_aisbench.perf.measure import PerfRun
 from pytest_aisbench.perf.slo import parse_slos
 from pytest_aisbench.progress import progress_line
-from pytest_aisbench.session import AisbenchSession, get_session
+from pytest_aisbench.session import get_session
+from pytest_aisbench.session.perf_runs import PerfRuns
 
 PERF_PROPERTY = "aisbench_perf"
 """The ``user_properties`` name of a finished run on its item's report."""
@@ -72,19 +73,19 @@ def pytest_runtest_makereport(
 class PerfController:
     """Keeps every run, gates the exit status on the SLOs, prints the tables."""
 
-    def __init__(self, state: AisbenchSession) -> None:
-        self.state = state
+    def __init__(self, perf_runs: PerfRuns) -> None:
+        self.perf_runs = perf_runs
 
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         for name, value in report.user_properties:
             if name == PERF_PROPERTY:
                 run = PerfRun.from_dict(cast(dict[str, Any], value))
-                self.state.add_perf_run(report.nodeid, run)
+                self.perf_runs.add(report.nodeid, run)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         failed = False
-        for nodeid, run in self.state.perf_runs:
+        for nodeid, run in self.perf_runs.runs:
             for verdict in run.verdicts:
                 failed = failed or not verdict.passed
                 name = f"slo[{nodeid.rsplit('::', 1)[-1]}-{verdict.slo.expression}]"
@@ -95,10 +96,10 @@ class PerfController:
             fail_session(session)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.state.perf_runs:
+        if not self.perf_runs.runs:
             return
         terminalreporter.write_sep("=", "aisbench performance")
-        for _, run in self.state.perf_runs:
+        for _, run in self.perf_runs.runs:
             for line in run.table():
                 terminalreporter.write_line(line)
             for verdict in run.verdicts:
