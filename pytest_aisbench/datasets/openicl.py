@@ -17,7 +17,8 @@ AISBench's semantics, step by step:
   output limit.
 - **scoring**: the backend's ``pred_postprocessor``, the text up to the inferencer's first stop
   word, ``eval_cfg.pred_postprocessor``, then the evaluator on the one sample
-  (`openicl.icl_evaluator.judge`). An empty extraction is ``no_answer``.
+  (`openicl.icl_evaluator.judge`), or a scorer named ``"package.module:function"`` as the
+  evaluator's type (`pytest_aisbench.scorers`). An empty extraction is ``no_answer``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from pytest_aisbench.registry import (
     TEXT_POSTPROCESSORS,
     Registry,
 )
+from pytest_aisbench.scorers import Scorer, as_score, load_scorer
 from pytest_aisbench.utils.prompt import PromptType
 
 AISBENCH_PREFIX = "ais_bench/datasets/"
@@ -139,9 +141,17 @@ class _Spec:
         scoring = self.section(raw, "eval_cfg", EVAL_KEYS)
         if "evaluator" not in scoring:
             raise self.error("eval_cfg", "needs an evaluator, e.g. dict(type=AccEvaluator)")
-        self.evaluator = self.build(scoring, "eval_cfg.evaluator", ICL_EVALUATORS)
-        if not callable(getattr(self.evaluator, "score", None)):
-            raise self.error("eval_cfg.evaluator", "must have a score(predictions, references)")
+        self.scorer: Scorer | None = None
+        named = scoring["evaluator"].get("type") if isinstance(scoring["evaluator"], dict) else None
+        if isinstance(named, str) and ":" in named:  # a scorer: "package.module:function"
+            try:
+                self.scorer = load_scorer(named)
+            except ConfigError as exc:
+                raise self.error("eval_cfg.evaluator.type", str(exc)) from None
+        else:
+            self.evaluator = self.build(scoring, "eval_cfg.evaluator", ICL_EVALUATORS)
+            if not callable(getattr(self.evaluator, "score", None)):
+                raise self.error("eval_cfg.evaluator", "must have a score(predictions, references)")
         self.pred_postprocessor = self.function(scoring, "eval_cfg.pred_postprocessor")
         self.dataset_postprocessor = self.function(scoring, "eval_cfg.dataset_postprocessor")
 
@@ -266,6 +276,9 @@ class _Spec:
         return value if value.strip() else None
 
     def compare(self, extracted: str, sample: Sample) -> bool:
+        """The evaluator's verdict on one sample, or the scorer's (`pytest_aisbench.scorers`)."""
+        if self.scorer is not None:
+            return as_score(self.scorer(extracted, sample.reference, sample), self.scorer).correct
         return judge(self.evaluator, extracted, sample.reference, sample.row, sample.prompt).correct
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import textwrap
 from pathlib import Path
 
@@ -255,3 +256,23 @@ def test_unknown_and_ambiguous_names(folders: tuple[Path, Path]) -> None:
     (configs / "more" / "qa_gen.py").write_text(qa_config())
     with pytest.raises(ConfigError, match="dataset 'qa_gen' is ambiguous"):
         DatasetCatalog([configs], data).configs("qa_gen")
+
+
+def test_a_scorer_named_as_module_function_is_the_evaluator(
+    folders: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``evaluator=dict(type="package.module:function")``: a scorer decides each sample."""
+    (tmp_path / "my_scorers.py").write_text(
+        "def first_letter(prediction, reference, sample):\n"
+        "    return prediction.strip()[:1] == reference\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    catalog = catalog_with(folders, qa_config(evaluator='dict(type="my_scorers:first_letter")'))
+    (config,) = catalog.configs("qa_gen")
+    first = samples_of(catalog)[0]  # reference "A"
+    assert config.compare("A, surely", first) and not config.compare("B", first)
+    broken = catalog_with(folders, qa_config(evaluator='dict(type="my_scorers:nope")'), "qa_bad")
+    with pytest.raises(
+        ConfigError, match=re.escape("key 'eval_cfg.evaluator.type': scorer 'my_scorers:nope'")
+    ):
+        broken.configs("qa_bad")
