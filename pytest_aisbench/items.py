@@ -1,8 +1,9 @@
 """What one generated item evaluates, and what the controller must know of its dataset.
 
-Item ids are made from `SampleRef` and never parsed back for what it holds: the facts an item's
-report carries (`DatasetFacts`) tell the controller, which under xdist compiles no dataset, the
-config name, the size and the repeats of each dataset its records belong to.
+Item ids are made from `SampleRef`; the controller, which under xdist compiles no dataset, learns
+the config name, the size and the repeats of each dataset its records belong to from the facts
+an item's report carries (`DatasetFacts`), not from the id. (Only the report's ``run`` line reads
+the dataset abbrs from the collected ids: `session.report.SessionReport.datasets_of`.)
 """
 
 from __future__ import annotations

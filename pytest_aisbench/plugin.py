@@ -80,12 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-_session = get_session
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    state = _session(session.config)
+    state = get_session(session.config)
     try:
         state.report.open()  # before any request: an unwritable path stops the run here
     except AisbenchError as exc:
@@ -108,7 +105,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """Hand each xdist worker the ``--dist`` mode and the resumed records."""
-    state = _session(node.config)
+    state = get_session(node.config)
     node.workerinput[DIST_KEY] = node.config.getoption("dist")
     state.resume.hand_to(node.workerinput)
     state.report.hand_to(node.workerinput)
@@ -124,7 +121,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.fixturenames
     if "aisbench_sample" not in names and "aisbench_model" not in names:
         return
-    state = _session(metafunc.config)
+    state = get_session(metafunc.config)
     kwargs = marker_kwargs(metafunc.definition)
     argname = "aisbench_sample" if "aisbench_sample" in names else "aisbench_model"
     models = state.backends.models
@@ -152,17 +149,16 @@ def _sample_ref(item: pytest.Item) -> SampleRef | None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Tell the engine which samples this process will run, so it can send them together."""
-    state = _session(session.config)
+    state = get_session(session.config)
     if not state.is_worker:
         state.report.write_run_line([item.nodeid for item in session.items])
     shard = worker_shard(session.config)
     plan: dict[tuple[str, str], list[int]] = {}
-    for position, item in enumerate(session.items):
-        ref = _sample_ref(item)
-        if shard is None:
-            break  # items arrive one by one: each is sent when it runs
-        if ref is not None and owns(position, shard) and not state.resume.record(ref):
-            plan.setdefault((ref.model, ref.abbr), []).append(ref.index)
+    if shard is not None:  # else items arrive one by one: each is sent when it runs
+        for position, item in enumerate(session.items):
+            ref = _sample_ref(item)
+            if ref is not None and owns(position, shard) and not state.resume.record(ref):
+                plan.setdefault((ref.model, ref.abbr), []).append(ref.index)
     state.answers.start(plan)
 
 
@@ -174,7 +170,7 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
     broken fixture is), ``<error>`` in JUnit XML, never a failed answer.
     """
     ref = request.param
-    state = _session(request.config)
+    state = get_session(request.config)
     record = state.answers.record(ref)
     request.node.stash[record_key] = record
     request.node.user_properties.extend(  # JUnit XML writes these as <property> elements
@@ -189,7 +185,7 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
 @pytest.fixture
 def aisbench_model(request: pytest.FixtureRequest) -> ModelConfig:
     """The backend this item runs against: one item per ``--aisbench-model``."""
-    return _session(request.config).backends.model(request.param)
+    return get_session(request.config).backends.model(request.param)
 
 
 @pytest.fixture
@@ -211,7 +207,7 @@ def pytest_runtest_makereport(
     if record is None or not (report.when == "call" or errored):
         return report
     report.user_properties.append((PROPERTY_NAME, record.to_dict()))
-    message = failure_message(record, _session(item.config).settings.strict)
+    message = failure_message(record, get_session(item.config).settings.strict)
     if report.passed and message is not None:  # the test did not call check(): enforce it
         report.outcome = "failed"
         report.longrepr = message
@@ -329,4 +325,4 @@ class ControllerHooks:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if SESSION_KEY in config.stash:
-        _session(config).close()
+        get_session(config).close()

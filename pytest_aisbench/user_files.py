@@ -1,5 +1,5 @@
-"""What backend files and dataset config files share: both are the user's Python, run as
-modules, and a failure in one must show the user's own lines, not the plugin's."""
+"""What backend files, dataset config files and summary-group files share: all are the user's
+Python, run as modules, and a failure in one must show the user's own lines, not the plugin's."""
 
 from __future__ import annotations
 

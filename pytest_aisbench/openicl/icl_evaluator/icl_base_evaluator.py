@@ -16,8 +16,6 @@ from typing import Any
 
 CORRECT_KEYS = ("correct", "is_correct", "cascade_correct")
 """The detail keys AISBench reads a sample's correctness from, in its order."""
-SCORE_ARGUMENTS = ("predictions", "references", "test_set", "origin_prompt")
-"""What ``score`` may ask for by name; it is given only what its signature names."""
 
 
 class BaseEvaluator:
