@@ -24,8 +24,6 @@ class Score:
     """One answer, scored."""
 
     correct: bool
-    explanation: str = ""
-    """Why, when worth saying (kept in the record's notes)."""
 
 
 Scorer = Callable[[str, Any, "Sample"], "Score | bool"]
