@@ -233,17 +233,10 @@ class _Spec:
     def build(self, section: Mapping[str, Any], key: str, registry: Registry) -> Any:
         """``section[key] = dict(type=X, **kwargs)`` as ``X(**kwargs)``; None when absent.
         `key` is the dotted path errors name (``infer_cfg.retriever``)."""
-        spec = section.get(key.rpartition(".")[2])
-        if spec is None:
+        typed = self.typed(section, key, registry)
+        if typed is None:
             return None
-        if not isinstance(spec, dict) or "type" not in spec:
-            raise self.error(key, f"must be dict(type=..., ...), not {spec!r}")
-        cls = self.resolve(spec["type"], registry, f"{key}.type")
-        kwargs = {k: v for k, v in spec.items() if k != "type"}
-        try:
-            inspect.signature(cls).bind(**kwargs)
-        except TypeError as exc:
-            raise self.error(key, f"{getattr(cls, '__name__', cls)}: {exc}") from None
+        cls, kwargs = typed
         try:
             return cls(**kwargs)
         except ConfigError as exc:
@@ -252,18 +245,29 @@ class _Spec:
     def function(self, section: Mapping[str, Any], key: str) -> Callable[[Any], Any] | None:
         """A postprocessor, ``dict(type=fn, **kwargs)``, as a one-argument function; `key` is
         the dotted path errors name."""
+        typed = self.typed(section, key, TEXT_POSTPROCESSORS, "text")
+        if typed is None:
+            return None
+        function, kwargs = typed
+        return functools.partial(function, **kwargs) if kwargs else function
+
+    def typed(
+        self, section: Mapping[str, Any], key: str, registry: Registry, *leading: Any
+    ) -> tuple[Any, dict[str, Any]] | None:
+        """``section[key] = dict(type=X, **kwargs)`` as X and its kwargs, checked to fit X's
+        signature (after the `leading` arguments it is called with); None when absent."""
         spec = section.get(key.rpartition(".")[2])
         if spec is None:
             return None
         if not isinstance(spec, dict) or "type" not in spec:
-            raise self.error(key, f"must be dict(type=function, ...), not {spec!r}")
-        function = self.resolve(spec["type"], TEXT_POSTPROCESSORS, f"{key}.type")
+            raise self.error(key, f"must be dict(type=..., ...), not {spec!r}")
+        target = self.resolve(spec["type"], registry, f"{key}.type")
         kwargs = {k: v for k, v in spec.items() if k != "type"}
         try:
-            inspect.signature(function).bind("text", **kwargs)
+            inspect.signature(target).bind(*leading, **kwargs)
         except TypeError as exc:
-            raise self.error(key, f"{getattr(function, '__name__', function)}: {exc}") from None
-        return functools.partial(function, **kwargs) if kwargs else function
+            raise self.error(key, f"{getattr(target, '__name__', target)}: {exc}") from None
+        return target, kwargs
 
     # -- running ------------------------------------------------------------------------------
 
