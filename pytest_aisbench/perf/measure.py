@@ -20,7 +20,12 @@ from pytest_aisbench.engine.loop import run_coroutine
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models.api_models.base_api import BaseAPIModel
 from pytest_aisbench.perf.loadgen import LoadProfile, LoadRun, ProgressCallback, run_load
-from pytest_aisbench.perf.metrics import PerfResult, RequestTiming, summarize
+from pytest_aisbench.perf.metrics import (
+    PerfResult,
+    RequestTiming,
+    request_timeline,
+    summarize,
+)
 from pytest_aisbench.perf.slo import Slo, SloVerdict, evaluate_slos
 from pytest_aisbench.perf.table import format_perf_table
 from pytest_aisbench.perf.workloads import (
@@ -93,6 +98,9 @@ class PerfRun:
     """Planned send offsets in seconds (the arrival process, for the record)."""
     verdicts: tuple[SloVerdict, ...] = ()
     result: PerfResult | None = field(default=None, compare=False, repr=False)
+    requests: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
+    """Each measured request on the run's own clock (`request_timeline`): what the HTML report
+    draws its distributions and timelines from; it travels with the dict, unlike ``result``."""
 
     @property
     def passed(self) -> bool:
@@ -110,6 +118,7 @@ class PerfRun:
             "profile": dict(self.profile),
             "schedule_s": list(self.schedule_s),
             "slos": [verdict.to_dict() for verdict in self.verdicts],
+            "requests": [dict(request) for request in self.requests],
         }
 
     @classmethod
@@ -120,6 +129,7 @@ class PerfRun:
             profile=dict(data["profile"]),
             schedule_s=tuple(float(x) for x in data["schedule_s"]),
             verdicts=tuple(SloVerdict.from_dict(v) for v in data["slos"]),
+            requests=tuple(dict(r) for r in data.get("requests", ())),
         )
 
 
@@ -167,6 +177,7 @@ def run(
         schedule_s=tuple(load.schedule),
         verdicts=tuple(evaluate_slos(slos, result)),
         result=result,
+        requests=tuple(request_timeline(timings)),
     )
 
 

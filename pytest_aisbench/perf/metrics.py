@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +153,35 @@ class RequestTiming:
         if not self.measurable:
             return None
         return (self.content_times_ns[-1] - self.scheduled_ns) / NS_PER_S
+
+
+def request_timeline(timings: Sequence[RequestTiming]) -> list[dict[str, Any]]:
+    """Each request on the run's own clock (seconds from its first send, rounded to the µs):
+    ``start_s``, ``ttft_s``, ``e2el_s``, ``itl_s``, ``input_tokens``, ``output_tokens``, ``ok``.
+
+    The flat figures lose the shape of a run; these let a report draw it (distributions,
+    requests in flight, each request's wait and decode) without shipping nanosecond clocks. A
+    request never sent starts at its planned time.
+    """
+    sent = [t.send_ns for t in timings if t.sent]
+    origin = min(sent) if sent else 0
+    rows = []
+    for timing in timings:
+        start_ns = timing.send_ns if timing.sent else timing.scheduled_ns
+        rows.append({
+            "start_s": _micro((start_ns - origin) / NS_PER_S),
+            "ttft_s": _micro(timing.ttft_s),
+            "e2el_s": _micro(timing.e2el_s),
+            "itl_s": [_micro(gap) for gap in timing.itl_s],
+            "input_tokens": timing.input_tokens,
+            "output_tokens": timing.output_tokens,
+            "ok": timing.success,
+        })  # fmt: skip
+    return rows
+
+
+def _micro(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 6)
 
 
 def _optional_int(value: Any) -> int | None:
