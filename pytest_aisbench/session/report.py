@@ -114,6 +114,12 @@ class SessionReport:
         if self.file is not None:
             self.file.write("perf", {"item": nodeid, **run.to_dict()})
 
+    def write_line(self, kind: str, data: dict[str, Any]) -> None:
+        """A line the controller writes at session end, after the gates (``comparison``,
+        ``perf_comparison``, ``baseline``: `session.comparisons`)."""
+        if self.file is not None:
+            self.file.write(kind, data)
+
     @property
     def failure(self) -> str:
         """Why the report could not be written in full (a full disk), or ''."""
