@@ -10,6 +10,11 @@ from typing import Any
 
 import pytest
 
+from pytest_aisbench.compare.regression import (
+    MaxRegression,
+    parse_max_perf_regression,
+    parse_max_regression,
+)
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.perf.metrics import GOODPUT_KEYS
 from pytest_aisbench.perf.slo import Slo, parse_slos
@@ -33,6 +38,31 @@ def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
     return int(text)
+
+
+def _max_regression(text: str) -> MaxRegression:
+    try:
+        return parse_max_regression(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _max_perf_regression(text: str) -> float:
+    try:
+        return parse_max_perf_regression(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _from_ini(config: pytest.Config, name: str, option: Any, parse: Any) -> Any:
+    """The option's value, else the ini key's, parsed; a bad ini value is a usage error."""
+    text = str(config.getini(name) or "").strip()
+    if option is not None or not text:
+        return option
+    try:
+        return parse(text)
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(f"ini {name}: {exc}") from None
 
 
 def _goodput(pairs: list[str]) -> dict[str, float]:
@@ -198,6 +228,27 @@ def _gate_and_report_options(group: pytest.OptionGroup) -> None:
         help="write every sample record and the gates as JSON lines, as they finish",
     )
     group.addoption(
+        "--aisbench-baseline",
+        metavar="PATH",
+        help="an earlier --aisbench-report to compare this run with: accuracy changes with "
+        "McNemar's test, the flipped samples' test ids, perf figures",
+    )
+    group.addoption(
+        "--aisbench-max-regression",
+        type=_max_regression,
+        metavar="DROP|significant",
+        help="fail when a model's accuracy on a dataset or group dropped against the baseline "
+        "by more than DROP (absolute, e.g. 0.02), or, with 'significant', dropped with McNemar "
+        "p < 0.05 (ini aisbench_max_regression)",
+    )
+    group.addoption(
+        "--aisbench-max-perf-regression",
+        type=_max_perf_regression,
+        metavar="FRACTION",
+        help="fail a perf run whose latency percentiles rose against the baseline by more than "
+        "FRACTION (relative, e.g. 0.10) (ini aisbench_max_perf_regression)",
+    )
+    group.addoption(
         "--aisbench-max-consecutive-errors",
         type=_count,
         default=20,
@@ -258,6 +309,16 @@ def _ini_options(parser: pytest.Parser) -> None:
         help="default accuracy gate, a fraction between 0 and 1",
     )
     parser.addini(
+        "aisbench_max_regression",
+        default="",
+        help="default --aisbench-max-regression: an accuracy drop such as 0.02, or significant",
+    )
+    parser.addini(
+        "aisbench_max_perf_regression",
+        default="",
+        help="default --aisbench-max-perf-regression: a relative latency rise such as 0.10",
+    )
+    parser.addini(
         "aisbench_group_min_accuracy",
         type="linelist",
         default=[],
@@ -291,6 +352,12 @@ class Settings:
     """Group gates by group name (``--aisbench-group-min-accuracy`` over the ini option)."""
     show_subsets: bool = False
     """Whether the accuracy table shows each group's subsets (``--aisbench-subsets``)."""
+    baseline_path: Path | None = None
+    """The earlier report this run is compared with (``--aisbench-baseline``)."""
+    max_regression: MaxRegression | None = None
+    """The accuracy drop allowed against the baseline, or ``significant``; None: no gate."""
+    max_perf_regression: float | None = None
+    """The relative latency rise allowed against the baseline; None: no gate."""
 
     @classmethod
     def from_config(cls, config: pytest.Config, builtin_dir: Path) -> Settings:
@@ -352,4 +419,14 @@ class Settings:
                 list(option.aisbench_group_min_accuracy),
             ),
             show_subsets=bool(option.aisbench_subsets),
+            baseline_path=Path(option.aisbench_baseline) if option.aisbench_baseline else None,
+            max_regression=_from_ini(
+                config, "aisbench_max_regression", option.aisbench_max_regression, _max_regression
+            ),
+            max_perf_regression=_from_ini(
+                config,
+                "aisbench_max_perf_regression",
+                option.aisbench_max_perf_regression,
+                _max_perf_regression,
+            ),
         )

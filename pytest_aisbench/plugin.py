@@ -252,6 +252,7 @@ class ControllerHooks:
                 v for k, v in report.user_properties if k == FACTS_PROPERTY and isinstance(v, dict)
             ]
             self.state.results.add(record, DatasetFacts.from_dict(facts[0]) if facts else None)
+            self.state.comparisons.saw(record, report.nodeid)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -270,6 +271,10 @@ class ControllerHooks:
                 failed = failed or row.verdict == "FAIL"
                 log_gate_report(session.config, row.name, row.verdict == "PASS",
                                 row.explain(), row.to_dict())  # fmt: skip
+        for entry in self.state.comparisons.finish():  # after the gates: it reads their rows
+            failed = failed or not entry.passed
+            log_gate_report(session.config, entry.name, entry.passed, entry.explain,
+                            entry.details)  # fmt: skip
         failed = failed or bool(self.state.report.failure)
         forget_gates_in_last_failed(session.config)
         if failed:
@@ -321,6 +326,12 @@ class ControllerHooks:
                     "over all of them",
                     yellow=True,
                 )
+        for title, lines in self.state.comparisons.sections():
+            terminalreporter.write_sep("=", title)
+            for line in lines:
+                terminalreporter.write_line(line)
+        for warning in self.state.comparisons.warnings():
+            terminalreporter.write_line(f"aisbench: {warning}", yellow=True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

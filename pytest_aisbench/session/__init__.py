@@ -1,7 +1,7 @@
 """The plugin's state for one pytest session, composed of owners with one job each.
 
 `AisbenchSession` only builds them, in the order their checks must run (backends, datasets,
-resume, then the controller's group gates), holds them and closes them:
+resume, then the controller's group gates and its baseline), holds them and closes them:
 
 - `backends.SelectedBackends`: the backends, their config-time warnings, `model(abbr)`;
 - `datasets.SelectedDatasets`: the dataset catalog, the options' selection, the items (`refs`);
@@ -10,7 +10,8 @@ resume, then the controller's group gates), holds them and closes them:
 - `answers.Answers`: the accuracy engine, and each item's record;
 - `servers.ManagedServers`: the servers started from backends' ``server=dict(...)``;
 - `results.ControllerResults`: the controller's records, gates, groups and summaries;
-- `perf_runs.PerfRuns`: the controller's perf runs.
+- `perf_runs.PerfRuns`: the controller's perf runs;
+- `comparisons.Comparisons`: models side by side, and the run against ``--aisbench-baseline``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pytest_aisbench.backend_files import builtin_backends_dir
 from pytest_aisbench.options import Settings
 from pytest_aisbench.session.answers import Answers
 from pytest_aisbench.session.backends import SelectedBackends
+from pytest_aisbench.session.comparisons import Comparisons
 from pytest_aisbench.session.datasets import SelectedDatasets
 from pytest_aisbench.session.perf_runs import PerfRuns
 from pytest_aisbench.session.report import SessionReport
@@ -62,6 +64,10 @@ class AisbenchSession:
             self.settings, self.is_worker, self.datasets, self.resume, self.report
         )
         self.perf_runs = PerfRuns(self.report)
+        self.comparisons = Comparisons(
+            self.settings, self.is_worker, self.backends, self.results, self.perf_runs,
+            self.report,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Stop requests, servers and the report, whatever state the session ended in."""
