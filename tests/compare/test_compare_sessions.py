@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_group_sessions import options, quiz  # noqa: F401  (quiz is a fixture)
 
 from conftest import point_at
 from pytest_aisbench.report import read_report
 from pytest_aisbench.simulator import RunningSimulator
-from test_group_sessions import options, quiz  # noqa: F401  (quiz is a fixture)
 
 RIVAL = """
 from pytest_aisbench.models import BaseModel
@@ -41,7 +42,8 @@ def test_two_models_side_by_side_on_a_group_with_paired_tests(
     (quiz.path / "backends" / "rival.py").write_text(RIVAL)
     report = quiz.path / "report.jsonl"
     result = quiz.runpytest(
-        *options(quiz, "--aisbench-model=rival", "--aisbench-subsets", f"--aisbench-report={report}")
+        *options(quiz, "--aisbench-model=rival", "--aisbench-subsets"),
+        f"--aisbench-report={report}",
     )
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines(
@@ -68,3 +70,72 @@ def test_two_models_side_by_side_on_a_group_with_paired_tests(
         "newly_right": ["test_quiz.py::test_quiz[bot-quiz_c-0]"],
         "max_regression": None, "verdict": "-",
     }  # fmt: skip
+
+
+QUESTIONS = [
+    {"question": f"Which letter is item {i}?", "A": "alpha", "B": "bravo", "C": "charlie",
+     "answer": "ABC"[i % 3]}
+    for i in range(50)
+]  # fmt: skip
+TURNED = (7, 17, 27, 37, 47)
+"""The 10 % of the samples the regressed server answers wrong."""
+
+
+def answering(wrong: tuple[int, ...]) -> Callable[[str], str]:
+    """A responder that gives each question's answer, except on the `wrong` indexes."""
+
+    def responder(prompt: str) -> str:
+        i = next(i for i, q in enumerate(QUESTIONS) if f"item {i}?" in prompt)
+        letter = QUESTIONS[i]["answer"]
+        other = "C" if letter == "A" else "A"
+        return f"The answer is {other if i in wrong else letter}."
+
+    return responder
+
+
+def test_a_baseline_catches_a_regression_on_10_percent_of_the_samples_and_passes_unchanged(
+    suite: pytest.Pytester, simulator: RunningSimulator
+) -> None:
+    data = suite.path / "letters.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in QUESTIONS))
+    base, now, again = (suite.path / f"{name}.jsonl" for name in ("base", "now", "again"))
+    xml = suite.path / "junit.xml"
+
+    def run(wrong: tuple[int, ...], *extra: str) -> pytest.RunResult:
+        simulator.config.responder = answering(wrong)
+        return suite.runpytest(*point_at(simulator), "--aisbench-set=model='sim-model'",
+                               f"--aisbench-custom-dataset={data}", *extra)  # fmt: skip
+
+    assert run((), f"--aisbench-report={base}").ret == pytest.ExitCode.OK
+    result = run(TURNED, f"--aisbench-baseline={base}", "--aisbench-max-regression=0.02",
+                 f"--aisbench-report={now}", f"--junitxml={xml}")  # fmt: skip
+    flipped = [f"test_gsm8k.py::test_gsm8k[vllm_chat-letters-{i}]" for i in TURNED]
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            f"*= aisbench against baseline {base} =*",
+            "model*dataset*baseline*now*delta*n*p*newly wrong*newly right*verdict",
+            "vllm_chat*letters*100.0%*90.0%*-10.0%*50*0.0625 (exact)*5*0*FAIL",
+            f"vllm_chat on letters, newly wrong: {', '.join(flipped)}",
+            "*= 1 failed, 45 correct, 5 incorrect in *",
+        ]
+    )
+    (line,) = [c for c in lines_of(now, "comparison") if c["against"] == "baseline"]
+    assert line["newly_wrong"] == flipped and line["newly_right"] == []
+    assert (line["delta"], line["p_value"], line["verdict"]) == (-0.1, 0.0625, "FAIL")
+    (case,) = [c for c in ET.parse(xml).getroot().iter("testcase")
+               if c.get("name") == "regression[vllm_chat-letters]"]  # fmt: skip
+    message = case.find("failure").get("message", "")  # type: ignore[union-attr]
+    assert "accuracy 100.0% -> 90.0% (-10.0%, p=0.0625 mcnemar-exact, n=50)" in message
+    assert "fails on a drop of more than 2.0%; 5 newly wrong, 0 newly right" in message
+    assert f"newly wrong: {', '.join(flipped)}" in message
+
+    result = run((), f"--aisbench-baseline={base}", "--aisbench-max-regression=0.02",
+                 f"--aisbench-report={again}")  # fmt: skip
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "vllm_chat*letters*100.0%*100.0%*+0.0%*50*1 (exact)*0*0*PASS",
+            "*= 1 passed, 50 correct in *",
+        ]
+    )
