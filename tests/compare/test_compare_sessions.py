@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from test_group_sessions import options, quiz  # noqa: F401  (quiz is a fixture)
 
-from conftest import point_at
+from conftest import REPO, point_at, usage_error
 from pytest_aisbench.report import read_report
 from pytest_aisbench.simulator import RunningSimulator
 
+PERF_SUITE = REPO / "suites" / "perf" / "test_serving.py"
 RIVAL = """
 from pytest_aisbench.models import BaseModel
 from pytest_aisbench.utils.prompt import prompt_to_text
@@ -138,4 +139,66 @@ def test_a_baseline_catches_a_regression_on_10_percent_of_the_samples_and_passes
             "vllm_chat*letters*100.0%*100.0%*+0.0%*50*1 (exact)*0*0*PASS",
             "*= 1 passed, 50 correct in *",
         ]
+    )
+
+
+def test_a_slower_server_fails_the_perf_regression_gate_with_one_entry_per_run(
+    pytester: pytest.Pytester, simulator: RunningSimulator
+) -> None:
+    """The same perf item against the baseline's run: TTFT 20 ms then 120 ms (+500 %)."""
+    pytester.makepyfile(test_serving=PERF_SUITE.read_text())
+    base, xml = pytester.path / "base.jsonl", pytester.path / "junit.xml"
+    item = "test_serving.py::test_serving[vllm_stream_chat-c1]"
+    args = [*point_at(simulator, "vllm_stream_chat"), "--aisbench-set=model='sim-model'", item]
+    simulator.config.ttft, simulator.config.itl = 0.02, 0.001
+    assert pytester.runpytest(*args, f"--aisbench-report={base}").ret == pytest.ExitCode.OK
+    simulator.config.ttft = 0.12
+    report = pytester.path / "now.jsonl"
+    result = pytester.runpytest(*args, f"--aisbench-baseline={base}", f"--junitxml={xml}",
+                                "--aisbench-max-perf-regression=0.10",
+                                f"--aisbench-report={report}")  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*aisbench against baseline*",
+            "no model and dataset of this run are in the baseline",
+            "run*metric*p50 ms*p90 ms*p99 ms*mean ms*verdict",
+            "test_serving[[]vllm_stream_chat-c1[]]*ttft*2?.? -> 12?.? (+*%)*FAIL",
+        ]
+    )
+    figures = {(f["metric"], f["stat"]): f for f in lines_of(report, "perf_comparison")}
+    assert len(figures) == 16 and figures["ttft", "p99"]["verdict"] == "FAIL"
+    assert figures["ttft", "p50"]["change"] > 3 and figures["ttft", "p50"]["item"].endswith(item)
+    name = "perf-regression[test_serving[vllm_stream_chat-c1]]"
+    (case,) = [c for c in ET.parse(xml).getroot().iter("testcase") if c.get("name") == name]
+    message = case.find("failure").get("message", "")  # type: ignore[union-attr]
+    assert "latency rose by more than 10% against the baseline: ttft p50 2" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "*--aisbench-baseline: cannot read *missing.jsonl: No such file or directory*"),
+        ("not json\n", "*--aisbench-baseline: *base.jsonl*line 1*"),
+        ('{"type": "gate"}\n', "*--aisbench-baseline: *base.jsonl is not an aisbench report*"),
+    ],
+)
+def test_a_baseline_that_cannot_be_used_is_a_usage_error_naming_it(
+    pytester: pytest.Pytester, content: str | None, message: str
+) -> None:
+    path = pytester.path / ("missing.jsonl" if content is None else "base.jsonl")
+    if content is not None:
+        path.write_text(content)
+    usage_error(
+        pytester, "--aisbench-model=vllm_chat", f"--aisbench-baseline={path}"
+    ).fnmatch_lines([message])
+
+
+def test_bad_regression_thresholds_are_usage_errors(pytester: pytest.Pytester) -> None:
+    usage_error(pytester, "--aisbench-max-regression=abc").fnmatch_lines(
+        ["*--aisbench-max-regression: 'abc' is not a number or 'significant' (e.g. 0.02)*"]
+    )
+    pytester.makeini("[pytest]\naisbench_max_perf_regression = fast\n")
+    usage_error(pytester).fnmatch_lines(
+        ["ini aisbench_max_perf_regression: 'fast' is not a relative increase such as 0.10"]
     )
