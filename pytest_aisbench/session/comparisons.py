@@ -152,13 +152,13 @@ class Comparisons:
             found.append(("aisbench models side by side", lines))
         if self.baseline is not None:
             title = f"aisbench against baseline {self.baseline.path}"
-            lines = (
-                against_baseline(self.against_baseline)
-                if self.against_baseline
-                else ["no model and dataset of this run are in the baseline"]
-            )
+            lines = against_baseline(self.against_baseline) if self.against_baseline else []
+            if self.results.records and not self.against_baseline:
+                lines.append("no (model, dataset) of this run is in the baseline")
             if self.perf:
-                lines += ["", *perf_against_baseline(self.perf)]
+                lines += [""] * bool(lines) + perf_against_baseline(self.perf)
+            elif self.perf_runs.runs:
+                lines.append("no perf run of this run is in the baseline")
             found.append((title, lines))
         return found
 
