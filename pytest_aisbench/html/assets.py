@@ -81,9 +81,16 @@ SCRIPT = """
     if (haystacks[i] === undefined) {
       var r = rows[i];
       haystacks[i] = [r[C.test_id], r[C.prediction], r[C.reasoning], r[C.extracted],
-        show(r[C.reference]), r[C.error]].map(show).join("\\n").toLowerCase();
+        show(r[C.reference]), r[C.error], question(r[C.prompt])
+      ].map(show).join("\\n").toLowerCase();
     }
     return haystacks[i];
+  }
+  function question(prompt) {
+    // the prompt's last turn (the sample's own question), not the examples every sample shares
+    if (prompt === null || prompt === undefined) { return ""; }
+    if (typeof prompt === "number") { return strings[prompt].slice(-2000); }
+    return prompt.length ? strings[prompt[prompt.length - 1][1]] : "";
   }
   function apply() {
     var outcome = $("f-outcome").value, model = $("f-model").value;

@@ -143,7 +143,7 @@ def _samples(content: ReportContent) -> str:
         '<label>outcome <select id="f-outcome"><option value="">all</option></select></label>'
         '<label>model <select id="f-model"><option value="">all</option></select></label>'
         '<label>dataset <select id="f-dataset"><option value="">all</option></select></label>'
-        '<label>text <input id="f-text" type="search" placeholder="answer, reference, id">'
+        '<label>text <input id="f-text" type="search" placeholder="question, answer, id">'
         '</label><span id="sample-count"></span>'
         '<button id="p-prev" type="button">previous</button><span id="sample-page"></span>'
         '<button id="p-next" type="button">next</button></div>'
