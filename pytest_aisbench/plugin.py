@@ -330,8 +330,8 @@ class ControllerHooks:
             terminalreporter.write_sep("=", title)
             for line in lines:
                 terminalreporter.write_line(line)
-        for warning in self.state.comparisons.warnings():
-            terminalreporter.write_line(f"aisbench: {warning}", yellow=True)
+        for caveat in self.state.comparisons.warnings():
+            terminalreporter.write_line(f"aisbench: {caveat}", yellow=True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
