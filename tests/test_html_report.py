@@ -79,6 +79,20 @@ def test_non_streamed_requests_have_no_ttft_plot_but_the_rest() -> None:
     assert {key for key, f in figures.items() if f.spec is not None} == drawn
 
 
+def test_a_sweep_is_one_line_per_model() -> None:
+    lines = [perf(f"t.py::test[{model}-c{c}]", c, "inf", 100.0 * c)
+             for model in ("vllm_chat", "vllm_stream_chat") for c in (1, 4)]  # fmt: skip
+    runs = plot_runs(lines, ["vllm_chat", "vllm_stream_chat"])
+    assert [run.series for run in runs] == ["vllm_chat"] * 2 + ["vllm_stream_chat"] * 2
+    assert [run.label for run in runs][:2] == ["vllm_chat-c1 c1", "vllm_chat-c4 c4"]
+    (sweep,) = [f for f in perf_figures(runs) if f.key == "latency-vs-throughput"]
+    assert sweep.spec is not None
+    traces = sweep.spec["data"]
+    assert len(traces) == 8 and all(len(trace["x"]) == 2 for trace in traces)
+    assert traces[0]["name"] == "vllm_chat p50 E2EL"
+    assert traces[1]["name"] == "vllm_stream_chat p50 E2EL"
+
+
 def test_a_report_without_perf_lines_says_so_and_draws_nothing() -> None:
     lines = [line for line in report_lines() if line["type"] not in ("perf", "perf_comparison")]
     page = render_html(lines)

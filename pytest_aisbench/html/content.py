@@ -54,3 +54,16 @@ class ReportContent:
         for line in (*self.gates, *self.groups):
             names.setdefault(str(line.get("model", "")), None)
         return list(names)
+
+    def all_models(self) -> list[str]:
+        """Every model abbr the report names (run and model lines, then the accuracy lines)."""
+        names: dict[str, None] = {}
+        for run in self.runs:
+            for abbr in run.get("models") or []:
+                names.setdefault(str(abbr), None)
+        for line in self.models:
+            names.setdefault(str(line.get("abbr", "")), None)
+        for abbr in self.model_names():
+            names.setdefault(abbr, None)
+        names.pop("", None)
+        return list(names)

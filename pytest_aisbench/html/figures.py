@@ -252,23 +252,27 @@ def _latency_vs_throughput(runs: Sequence[PlotRun]) -> Figure:
         (run for run in runs if isinstance(run.result.get("output_throughput"), int | float)),
         key=lambda run: run.result["output_throughput"],
     )
+    series = sorted({run.series for run in points})
     traces = []
     for metric, name in (("e2el", "E2EL"), ("ttft", "TTFT")):
         for stat, dash in (("median", "solid"), ("p99", "dash")):
             field = f"{stat}_{metric}_ms"
-            shown = [run for run in points if isinstance(run.result.get(field), int | float)]
-            if not shown:
-                continue
-            traces.append({
-                "type": "scatter", "mode": "lines+markers+text", "textposition": "top center",
-                "name": f"{'p50' if stat == 'median' else stat} {name}",
-                "line": {"dash": dash},
-                "x": [round(run.result["output_throughput"], 3) for run in shown],
-                "y": [round(run.result[field], 3) for run in shown],
-                "text": [run.label for run in shown],
-                "customdata": [_rate(run.result.get("request_throughput")) for run in shown],
-                "hovertemplate": "%{text}: %{x} tok/s, %{customdata} req/s, %{y} ms",
-            })  # fmt: skip
+            for model in series:
+                shown = [run for run in points if run.series == model
+                         and isinstance(run.result.get(field), int | float)]  # fmt: skip
+                if not shown:
+                    continue
+                prefix = f"{model} " if len(series) > 1 else ""
+                traces.append({
+                    "type": "scatter", "mode": "lines+markers+text",
+                    "textposition": "top center", "line": {"dash": dash},
+                    "name": f"{prefix}{'p50' if stat == 'median' else stat} {name}",
+                    "x": [round(run.result["output_throughput"], 3) for run in shown],
+                    "y": [round(run.result[field], 3) for run in shown],
+                    "text": [run.label for run in shown],
+                    "customdata": [_rate(run.result.get("request_throughput")) for run in shown],
+                    "hovertemplate": "%{text}: %{x} tok/s, %{customdata} req/s, %{y} ms",
+                })  # fmt: skip
     if not traces:
         return Figure(key, title, None, "the perf runs have no latency figures")
     layout = _layout(title, "output throughput (tokens/s)", "latency (ms)")

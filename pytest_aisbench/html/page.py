@@ -14,7 +14,7 @@ from pytest_aisbench.html.assets import SCRIPT, STYLE
 from pytest_aisbench.html.content import ReportContent
 from pytest_aisbench.html.escape import script_json, text
 from pytest_aisbench.html.figures import Figure, perf_figures
-from pytest_aisbench.html.perf_runs import plot_runs
+from pytest_aisbench.html.perf_runs import PlotRun, plot_runs
 from pytest_aisbench.html.samples import sample_data
 from pytest_aisbench.html.tables import (
     accuracy_table,
@@ -47,12 +47,12 @@ def plotly_js() -> str:
 def render(lines: list[dict[str, Any]], plotly: str) -> str:
     """The page for the report `lines`, with `plotly` (the library's source) embedded."""
     content = ReportContent.of(lines)
-    runs = plot_runs(content.perf)
+    runs = plot_runs(content.perf, content.all_models())
     figures = perf_figures(runs)
     sections = [
         ("accuracy", "Accuracy", _accuracy(content)),
         ("comparisons", "Comparisons", _comparisons(content)),
-        ("performance", "Performance", _performance(content, figures)),
+        ("performance", "Performance", _performance(content, runs, figures)),
         ("samples", "Samples", _samples(content)),
     ]
     nav = " ".join(f'<a href="#{key}">{text(title)}</a>' for key, title, _ in sections)
@@ -122,10 +122,10 @@ def _comparisons(content: ReportContent) -> str:
     return _or_note("".join(parts), "No comparisons: one model and no baseline.")
 
 
-def _performance(content: ReportContent, figures: list[Figure]) -> str:
+def _performance(content: ReportContent, runs: list[PlotRun], figures: list[Figure]) -> str:
     if not content.perf:
         return '<p class="note">No perf items ran.</p>'
-    parts = [perf_summary_table(plot_runs(content.perf)), perf_text_tables(content.perf)]
+    parts = [perf_summary_table(runs), perf_text_tables(content.perf)]
     for figure in figures:
         parts.append(f"<h3>{text(figure.title)}</h3>")
         if figure.note:

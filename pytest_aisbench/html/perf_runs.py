@@ -1,12 +1,15 @@
 """The report's ``perf`` lines as runs to plot: a short label each, and their requests.
 
 A label names the load (``c4``, ``8 req/s``) since that is what a sweep varies; when two runs
-share a load (several backends), the item's parameter id goes in front so they stay apart.
+share a load (several backends), the item's parameter id goes in front so they stay apart. A
+run's series is the model its item ran (the model abbr among its parameter ids), so a sweep is
+drawn per model, not as one line across backends.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +22,8 @@ class PlotRun:
 
     label: str
     item: str
+    series: str
+    """The model abbr in the item's parameter id ('' when none is found): one sweep line each."""
     result: dict[str, Any]
     profile: dict[str, Any]
     requests: list[dict[str, Any]]
@@ -31,8 +36,8 @@ class PlotRun:
         return rate if rate is not None and 0.1 <= rate < math.inf else None
 
 
-def plot_runs(lines: list[Line]) -> list[PlotRun]:
-    """The perf lines in report order, labelled."""
+def plot_runs(lines: list[Line], models: Sequence[str] = ()) -> list[PlotRun]:
+    """The perf lines in report order, labelled; `models` are the run's model abbrs."""
     loads = [load_label(line.get("profile") or {}) for line in lines]
     labels = []
     for line, load in zip(lines, loads, strict=True):
@@ -50,12 +55,20 @@ def plot_runs(lines: list[Line]) -> list[PlotRun]:
         PlotRun(
             label=label,
             item=str(line.get("item", "")),
+            series=_series(str(line.get("item", "")), models),
             result=dict(line.get("result") or {}),
             profile=dict(line.get("profile") or {}),
             requests=[r for r in line.get("requests") or [] if isinstance(r, dict)],
         )
         for line, label in zip(lines, unique, strict=True)
     ]
+
+
+def _series(item: str, models: Sequence[str]) -> str:
+    """The model abbr that is one of the ``-``-separated parameter ids of `item`, or ''."""
+    param = f"-{item_param(item, '')}-"
+    found = [abbr for abbr in models if f"-{abbr}-" in param]
+    return max(found, key=len) if found else ""
 
 
 def load_label(profile: dict[str, Any]) -> str:

@@ -191,12 +191,12 @@ def perf_comparison_table(lines: Sequence[Line]) -> str:
     if not lines:
         return ""
     rows = [
-        [p.get("item"), p.get("metric"), p.get("stat"), _ms(p.get("baseline")),
+        [p.get("run") or p.get("item"), p.get("metric"), p.get("stat"), _ms(p.get("baseline")),
          _ms(p.get("current")), _signed_pct_rel(p.get("change")), _limit(p.get("max_regression")),
          verdict(p.get("verdict"))]
         for p in lines
     ]  # fmt: skip
-    headers = ["item", "metric", "stat", "baseline (ms)", "current (ms)", "change",
+    headers = ["run", "metric", "stat", "baseline (ms)", "current (ms)", "change",
                "max regression", "verdict"]  # fmt: skip
     return table(headers, rows)
 
