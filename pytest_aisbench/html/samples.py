@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pytest_aisbench.records import OUTCOMES
+
 Line = dict[str, Any]
 
 COLUMNS = (
@@ -54,6 +56,11 @@ def _prompt(value: Any, strings: _Strings) -> Any:
     return None
 
 
+def _in_order(outcomes: set[str]) -> list[str]:
+    """The outcomes present, in the accuracy table's order (unknown ones after, sorted)."""
+    return [o for o in OUTCOMES if o in outcomes] + sorted(outcomes - set(OUTCOMES))
+
+
 def sample_data(samples: Sequence[Line]) -> dict[str, Any]:
     """``{"columns", "rows", "strings", "outcomes", "models", "datasets"}`` for the page."""
     strings = _Strings()
@@ -67,7 +74,7 @@ def sample_data(samples: Sequence[Line]) -> dict[str, Any]:
         "columns": list(COLUMNS),
         "rows": rows,
         "strings": strings.items,
-        "outcomes": sorted({str(s.get("outcome")) for s in samples}),
+        "outcomes": _in_order({str(s.get("outcome")) for s in samples}),
         "models": sorted({str(s.get("model")) for s in samples}),
         "datasets": sorted({str(s.get("dataset")) for s in samples}),
     }
