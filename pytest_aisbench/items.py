@@ -1,9 +1,8 @@
 """What one generated item evaluates, and what the controller must know of its dataset.
 
-Item ids are made from `SampleRef`; the controller, which under xdist compiles no dataset, learns
-the config name, the size and the repeats of each dataset its records belong to from the facts
-an item's report carries (`DatasetFacts`), not from the id. (Only the report's ``run`` line reads
-the dataset abbrs from the collected ids: `session.report.SessionReport.datasets_of`.)
+Item ids are made from `SampleRef` and never parsed back; the controller, which under xdist
+compiles no dataset, learns the config name, the size, the repeats and the fingerprint of each
+dataset its records belong to from the facts an item's report carries (`DatasetFacts`).
 """
 
 from __future__ import annotations
@@ -28,13 +27,22 @@ class DatasetFacts:
     """Answers per row (the config's ``n``)."""
     k: tuple[int, ...] = (1,)
     """The pass@k values the config asks for (its ``k``)."""
+    fingerprint: tuple[tuple[str, str], ...] = ()
+    """`fingerprints.dataset_fingerprint`'s digests, as (name, digest) pairs (hashable)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "k": list(self.k)}
+        """The report's ``dataset`` line (and the item's user property)."""
+        return {**asdict(self), "k": list(self.k), "fingerprint": dict(self.fingerprint)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DatasetFacts:
-        return cls(**{**data, "k": tuple(data.get("k", (1,)))})
+        return cls(
+            **{
+                **data,
+                "k": tuple(data.get("k", (1,))),
+                "fingerprint": tuple(sorted(dict(data.get("fingerprint") or {}).items())),
+            }
+        )
 
 
 @dataclass(frozen=True)

@@ -150,8 +150,9 @@ def _sample_ref(item: pytest.Item) -> SampleRef | None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Tell the engine which samples this process will run, so it can send them together."""
     state = get_session(session.config)
-    if not state.is_worker:
-        state.report.write_run_line([item.nodeid for item in session.items])
+    state.answers.note_items(
+        [(ref, item.nodeid) for item in session.items if (ref := _sample_ref(item)) is not None]
+    )
     shard = worker_shard(session.config)
     plan: dict[tuple[str, str], list[int]] = {}
     if shard is not None:  # else items arrive one by one: each is sent when it runs
@@ -239,11 +240,6 @@ class ControllerHooks:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed and str(report.longrepr).startswith(USAGE_ERROR_PREFIX):
             self.usage_error = True
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        """Under xdist only workers collect: their item ids say which datasets run."""
-        self.state.report.write_run_line(ids)
 
     def pytest_runtest_logreport(self, report: TestReport) -> None:
         record = record_from_properties(report.user_properties)

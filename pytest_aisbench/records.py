@@ -58,6 +58,11 @@ class SampleRecord:
     """'' unless the outcome is ``error``: ``request`` (the request or the local ``generate``
     failed), ``backend`` (the backend object could not be created, so nothing was sent), or
     ``config`` (the same, because of its config: the session ends with exit status 4)."""
+    prompt: str | list[Any] = ""
+    """What was sent, as the backend's template parser rendered it: a string, or chat messages
+    (a picture's base64 data shortened to its size)."""
+    test_id: str = ""
+    """The node id of the item that ran the sample, to pass back to pytest ('' when unknown)."""
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.records import OUTCOMES, SampleRecord
+from pytest_aisbench.report_schema import check_version, report_lines
 
 
 class JsonlReport:
@@ -112,38 +113,27 @@ def finished_records(path: Path) -> tuple[list[SampleRecord], list[dict[str, Any
     ``run`` lines (what it ran, to check it against this run).
 
     A line cut short by a killed run (the last one) is skipped; any other bad line, a record
-    that is not one (unknown outcome, attempts not an integer) or a file that is not a report
-    is an error naming the file and line.
+    that is not one (unknown outcome, attempts not an integer), a file that is not a report or
+    one of a newer schema version is an error naming the file (and the line).
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"--aisbench-resume: cannot read {path}: {exc.strerror}") from None
-    lines = raw.split(b"\n")
+    option = "--aisbench-resume"
     records: dict[tuple[str, str, int], SampleRecord] = {}
     runs: list[dict[str, Any]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line.decode("utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-            if data.get("type") == "run":
-                runs.append(data)
-            elif data.get("type") == "sample":
+    lines = report_lines(path, option)
+    for number, data in lines:
+        if data["type"] == "run":
+            runs.append(data)
+        elif data["type"] == "sample":
+            try:
                 record = _checked_record(data)
-                records[record.key] = record
-        except (ValueError, TypeError, KeyError) as exc:
-            if number == len(lines) and not raw.endswith(b"\n"):
-                break  # the line a killed run was writing
-            raise ConfigError(
-                f"--aisbench-resume: {path}, line {number}: not a report line ({exc})"
-            ) from None
-    if not runs and raw.strip():
-        raise ConfigError(
-            f"--aisbench-resume: {path} is not an aisbench report (it has no run line)"
-        )
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ConfigError(
+                    f"{option}: {path}, line {number}: not a report line ({exc})"
+                ) from None
+            records[record.key] = record
+    if not runs and lines:
+        raise ConfigError(f"{option}: {path} is not an aisbench report (it has no run line)")
+    check_version(runs, path, option)
     return [r for r in records.values() if r.outcome != "error"], runs
 
 

@@ -57,7 +57,29 @@ def score(
         e2el_s=(times[-1] - start) / 1e9 if times and start else None,
         min_accuracy=min_accuracy,
         notes=output.notes,
+        prompt=recorded_prompt(output.input),
     )
+
+
+_DATA_URL = re.compile(r"^(data:[^;,]+;base64,)(.{64,})$", re.DOTALL)
+
+
+def recorded_prompt(sent: Any) -> str | list[Any]:
+    """The rendered prompt as the record keeps it: text as it is; chat messages as JSON-ready
+    lists and dicts, each base64 picture shortened to ``data:...;base64,<N bytes>`` (a report
+    keeps what was asked, not megabytes of pixels)."""
+    if sent is None:
+        return ""
+    if isinstance(sent, str):
+        match = _DATA_URL.match(sent)
+        return f"{match.group(1)}<{len(match.group(2)) * 3 // 4} bytes>" if match else sent
+    if isinstance(sent, dict):
+        return {str(key): recorded_prompt(value) for key, value in sent.items()}  # type: ignore[return-value]
+    if isinstance(sent, (list, tuple)):
+        return [recorded_prompt(item) for item in sent]
+    if isinstance(sent, (int, float, bool)):
+        return sent  # type: ignore[return-value]
+    return str(sent)
 
 
 def cut_at_stop_words(text: str, stop_words: tuple[str, ...]) -> str:

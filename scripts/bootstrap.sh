@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=python3.11
 command -v "$PY" >/dev/null || PY=python3
-CHECK="import pytest_aisbench, torch, transformers, accelerate, PIL, math_verify, pyarrow, rapidfuzz, jieba, rouge_chinese, plotly, playwright"
+CHECK="import pytest_aisbench, jsonschema, torch, transformers, accelerate, PIL, math_verify, pyarrow, rapidfuzz, jieba, rouge_chinese, plotly, playwright"
 EXTRAS="dev,fast,hf,math,parquet,edit-distance,zh,html"
 if [ ! -x .venv/bin/pytest ] || ! .venv/bin/python -c "$CHECK" 2>/dev/null; then
   echo "[bootstrap] creating .venv with pytest-aisbench (editable) and the extras $EXTRAS" >&2

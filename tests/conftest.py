@@ -14,8 +14,10 @@ from one_protocol_server import TGI_LIKE, OneProtocolServer, one_protocol_server
 from pytest_aisbench.config import validate_model
 from pytest_aisbench.datasets import DatasetCatalog
 from pytest_aisbench.datasets.gsm8k import gold_reply
+from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models import BaseAPIModel, BaseModel, RequestOutput
 from pytest_aisbench.report import read_report
+from pytest_aisbench.report_schema import load_report, schema_problems
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
 from pytest_aisbench.transport import HttpTransport, MockTransport, Transport
 from pytest_aisbench.transport.mock import Handler
@@ -34,6 +36,38 @@ SUITE = REPO / "suites" / "accuracy" / "test_gsm8k.py"
 def pytest_configure(config: pytest.Config) -> None:
     # every pytester session in a fresh interpreter, as a user's run is (plugin state, loops)
     config.option.runpytest = "subprocess"
+
+
+@pytest.fixture(autouse=True)
+def _reports_match_their_schema(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every report a test's sessions wrote (a ``.jsonl`` whose first line is a ``run`` line,
+    in its pytester folder or its ``tmp_path``) must match ``schemas/report.schema.json``."""
+    folders = [  # asked before the test, so these are torn down after this check
+        request.getfixturevalue(name) for name in ("tmp_path",) if name in request.fixturenames
+    ]
+    if "pytester" in request.fixturenames:
+        folders.append(request.getfixturevalue("pytester").path)
+    yield
+    problems = [
+        f"{report}: {problem}"
+        for folder in folders
+        for report in sorted(Path(folder).rglob("*.jsonl"))
+        if _is_report(report)
+        for problem in schema_problems(report)
+    ]
+    assert not problems, "reports that do not match the schema:\n" + "\n".join(problems[:20])
+
+
+def _is_report(path: Path) -> bool:
+    """A report the plugin wrote (not one a test wrote by hand, broken on purpose)."""
+    with path.open("rb") as file:
+        if not file.readline().startswith(b'{"type": "run", "started"'):
+            return False
+    try:
+        load_report(path)
+    except ConfigError:
+        return False
+    return True
 
 
 Backend = TypeVar("Backend", bound=BaseModel)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,10 @@ class DatasetConfig:
     """Answers asked per row (the config's ``n``): each row is that many consecutive samples."""
     pass_at: tuple[int, ...] = (1,)
     """The k of pass@k to report over a row's answers (the config's ``k``)."""
+    described: Mapping[str, Any] = field(default_factory=dict)
+    """What the report's fingerprint digests, by part: ``config`` (a config file's dataset
+    dict) and ``scorer`` (its ``eval_cfg``; a declared dataset's scorer). A part not given:
+    the config '' and the scorer by `extract`, `extract_for` and `compare`."""
 
 
 Row = dict[str, Any]

@@ -17,6 +17,7 @@ from pytest_aisbench.datasets.declared import Dataset
 from pytest_aisbench.datasets.openicl import compile_entry
 from pytest_aisbench.datasets.shapes import SHAPES_CONFIGS
 from pytest_aisbench.errors import ConfigError
+from pytest_aisbench.fingerprints import dataset_fingerprint
 
 GENERATED = {config.name: config for config in SHAPES_CONFIGS}
 """Datasets made in memory rather than read from files (the shapes pictures), by name."""
@@ -32,6 +33,7 @@ class DatasetCatalog:
         self._by_name: dict[str, list[DatasetConfig]] = {}
         self._by_abbr: dict[str, DatasetConfig] = {}
         self._samples: dict[str, list[Sample]] = {}
+        self._fingerprints: dict[str, tuple[tuple[str, str], ...]] = {}
         self._lock = threading.RLock()
 
     def configs(self, selected: str | Path | Dataset) -> list[DatasetConfig]:
@@ -92,6 +94,14 @@ class DatasetCatalog:
             if config.abbr not in self._samples:
                 self._samples[config.abbr] = config.load(self.datasets_dir)
             return self._samples[config.abbr]
+
+    def fingerprint(self, config: DatasetConfig) -> tuple[tuple[str, str], ...]:
+        """A dataset's digests (`fingerprints.dataset_fingerprint`), made once per process."""
+        with self._lock:
+            if config.abbr not in self._fingerprints:
+                made = dataset_fingerprint(config, self.samples(config))
+                self._fingerprints[config.abbr] = tuple(sorted(made.items()))
+            return self._fingerprints[config.abbr]
 
 
 def get_dataset_config(name: str) -> DatasetConfig:

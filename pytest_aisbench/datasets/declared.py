@@ -88,6 +88,7 @@ class Dataset:
             min_accuracy=self.min_accuracy,
             stop_words=self.stop_words,
             source=self.source or f"Dataset {self.abbr!r}",
+            described={"scorer": [self.scorer, self.reference]},
         )
 
     def samples(self) -> list[Sample]:

@@ -92,6 +92,10 @@ def compile_entry(entry: DatasetEntry, name: str) -> DatasetConfig:
         source=entry.source,
         repeats=spec.repeats,
         pass_at=spec.pass_at,
+        described={
+            "config": entry.entry,
+            "scorer": {key: entry.entry.get(key) for key in ("eval_cfg", "reader_cfg")},
+        },
     )
 
 

@@ -97,10 +97,11 @@ class ModelRunner:
         async with self.semaphore:
             if self.breaker.reason:
                 return RequestOutput(success=False, error_info=self.breaker.reason, input=prompt)
-            output = RequestOutput(scheduled_time_ns=scheduled, data_id=data_id)
             model = await self.instance()
             assert isinstance(model, BaseAPIModel)
-            await send_one(model, model.parse_template(prompt, mode="gen"), max_out_len, output)
+            rendered = model.parse_template(prompt, mode="gen")
+            output = RequestOutput(scheduled_time_ns=scheduled, data_id=data_id, input=rendered)
+            await send_one(model, rendered, max_out_len, output)
             self.breaker.record(output, self.config.abbr)
             return output
 

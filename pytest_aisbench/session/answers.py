@@ -32,6 +32,21 @@ class Answers:
         self.resume = resume
         self.report = report
         self.engine: Engine | None = None
+        self.items: dict[tuple[str, str, int], tuple[SampleRef, str]] = {}
+        """Each collected sample's ref and node id (the first item's, if several run it)."""
+
+    def note_items(self, items: list[tuple[SampleRef, str]]) -> None:
+        """What this process collected: each sample's gate and node id go on its record."""
+        for ref, nodeid in items:
+            self.items.setdefault((ref.model, ref.abbr, ref.index), (ref, nodeid))
+
+    def _write(self, record: SampleRecord) -> None:
+        """Write a finished record with this run's gate threshold and item node id."""
+        item = self.items.get(record.key)
+        if item is not None:
+            ref, nodeid = item
+            record = replace(record, min_accuracy=ref.min_accuracy, test_id=nodeid)
+        self.report.write_sample(record)
 
     def start(self, plan: dict[tuple[str, str], list[int]]) -> None:
         """Create the engine once the items this process will run are known; each record is
@@ -41,7 +56,7 @@ class Answers:
             self.datasets.catalog,
             plan,
             self.settings.max_consecutive_errors,
-            on_record=self.report.write_sample,
+            on_record=self._write,
         )
 
     def record(self, ref: SampleRef) -> SampleRecord:
@@ -52,7 +67,8 @@ class Answers:
                 self.start({})
             assert self.engine is not None
             record = self.engine.record(ref.model, ref.abbr, ref.index)
-        return replace(record, min_accuracy=ref.min_accuracy)
+        nodeid = self.items.get(record.key, (ref, record.test_id))[1]
+        return replace(record, min_accuracy=ref.min_accuracy, test_id=nodeid)
 
     def close(self) -> None:
         """Stop the requests still in flight."""

@@ -56,7 +56,12 @@ class SelectedDatasets:
                 )
                 samples = self.catalog.samples(dataset)
                 facts = DatasetFacts(
-                    dataset.abbr, name, len(samples), dataset.repeats, dataset.pass_at
+                    dataset.abbr,
+                    name,
+                    len(samples),
+                    dataset.repeats,
+                    dataset.pass_at,
+                    self.catalog.fingerprint(dataset),
                 )
                 refs.extend(SampleRef(model.abbr, facts, s.index, gate) for s in samples)
         return refs

@@ -7,17 +7,19 @@ perf runs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_aisbench.fingerprints import model_line
 from pytest_aisbench.gates import AccuracyGate
 from pytest_aisbench.groups import GroupRow
+from pytest_aisbench.items import DatasetFacts
 from pytest_aisbench.options import Settings
 from pytest_aisbench.perf.measure import PerfRun
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.report import JsonlReport
+from pytest_aisbench.report_schema import SCHEMA_VERSION, plugin_version
 from pytest_aisbench.session.backends import SelectedBackends
 from pytest_aisbench.session.datasets import SelectedDatasets
 from pytest_aisbench.session.resume import Resume
@@ -45,7 +47,8 @@ class SessionReport:
         self.file: JsonlReport | None = None
 
     def open(self) -> None:
-        """Open the report before any request is sent (xdist workers append to the same file).
+        """Open the report before any request is sent (xdist workers append to the same file);
+        the controller writes the ``run`` and ``model`` lines at once, so they come first.
 
         Resuming into the report's own path appends to it, so no old record is at risk.
         """
@@ -55,21 +58,22 @@ class SessionReport:
             self.file = JsonlReport(Path(shared), append=True) if shared else None
         elif path is not None:
             self.file = JsonlReport(path, append=self.resume.into_report)
+            self._write_run_line()
 
     def hand_to(self, workerinput: dict[str, Any]) -> None:
         """Tell an xdist worker which file to append its samples to (the controller's)."""
         if self.file is not None:
             workerinput[REPORT_KEY] = str(self.file.path)
 
-    def write_run_line(self, test_ids: list[str]) -> None:
-        """The report's ``run`` line, once the collected items say which datasets run (the
-        controller's to write; it carries the resumed records)."""
-        if self.file is None or self.workerinput is not None or self.file.has_run_line:
-            return  # called before every sample line: cheap once written
-        datasets = self.datasets_of(test_ids) or self.datasets.selected_abbrs()
+    def _write_run_line(self) -> None:
+        """The ``run`` line, the resumed records carried over and one ``model`` line per
+        backend (the controller's; which datasets ran is said at the end, by ``dataset``
+        lines)."""
+        assert self.file is not None
         info: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "plugin_version": plugin_version(),
             "models": [m.abbr for m in self.backends.models],
-            "datasets": datasets,
             "strict": self.settings.strict,
         }
         if self.settings.resume_path is not None:
@@ -79,31 +83,25 @@ class SessionReport:
         resumed = [record for _, record in sorted(self.resume.records.items())]
         carried = [] if self.resume.into_report else resumed
         self.file.write_run(info, carried)
-
-    def datasets_of(self, test_ids: list[str]) -> list[str]:
-        """The dataset abbrs that sample items among `test_ids` run, in first-seen order.
-
-        Read from the ids themselves (``[model-abbr-index]``), since under xdist the controller
-        collects nothing and so has compiled no dataset.
-        """
-        if not self.backends.models:
-            return []
-        names = sorted((m.abbr for m in self.backends.models), key=len, reverse=True)
-        models = "|".join(re.escape(name) for name in names)
-        item = re.compile(rf"\[(?:{models})-(.+)-\d+\](?:@.*)?$")
-        found = (item.search(test_id) for test_id in test_ids)
-        return list(dict.fromkeys(m.group(1) for m in found if m))
+        for model in self.backends.models:
+            self.file.write("model", model_line(model))
 
     def write_sample(self, record: SampleRecord) -> None:
         """A finished sample's line, written by the process whose engine made it."""
         if self.file is not None:
-            self.write_run_line([])  # the run line comes first
             self.file.write("sample", record.to_dict())
 
-    def write_gates(self, gates: Sequence[AccuracyGate], rows: Sequence[GroupRow]) -> None:
-        """The gate and group lines, after the run line (controller, at session end)."""
+    def write_gates(
+        self,
+        facts: Sequence[DatasetFacts],
+        gates: Sequence[AccuracyGate],
+        rows: Sequence[GroupRow],
+    ) -> None:
+        """The ``dataset`` lines of the datasets that ran, then the gate and group lines
+        (controller, at session end)."""
         if self.file is not None:
-            self.write_run_line([])
+            for fact in facts:
+                self.file.write("dataset", fact.to_dict())
             for gate in gates:
                 self.file.write("gate", gate.to_dict())
             for row in rows:

@@ -105,7 +105,9 @@ class ControllerResults:
         self.known_groups = self.groups()
         self.group_problem = unknown_gated_groups(thresholds, self.known_groups)
         self.group_rows = group_rows(self.gates, self.known_groups, thresholds)
-        self.report.write_gates(self.gates, self.group_rows)
+        self.report.write_gates(
+            [facts[abbr] for abbr in sorted(facts)], self.gates, self.group_rows
+        )
         return self.gates
 
     def _facts(self, abbrs: set[str]) -> dict[str, DatasetFacts]:
@@ -119,8 +121,10 @@ class ControllerResults:
             elif config is not None:
                 with contextlib.suppress(AisbenchError):
                     size = len(catalog.samples(config))
-                    facts[abbr] = DatasetFacts(abbr, config.name, size, config.repeats,
-                                               config.pass_at)  # fmt: skip
+                    facts[abbr] = DatasetFacts(
+                        abbr, config.name, size, config.repeats, config.pass_at,
+                        catalog.fingerprint(config),
+                    )  # fmt: skip
         return facts
 
     def breaker_reasons(self) -> list[str]:
