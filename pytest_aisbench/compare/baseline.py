@@ -19,17 +19,18 @@ from pytest_aisbench.compare.node_ids import NodeIds, RecordKey
 from pytest_aisbench.compare.pairing import pair
 from pytest_aisbench.compare.regression import MaxRegression
 from pytest_aisbench.compare.scopes import Scope
-from pytest_aisbench.errors import AisbenchError, ConfigError
+from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.records import SampleRecord
+from pytest_aisbench.report_schema import load_report
 
 OPTION = "--aisbench-baseline"
 
 
 def load_lines(path: Path) -> list[dict[str, Any]]:
-    """Every line of the report at `path` (the one place that reads the file)."""
-    from pytest_aisbench.report import read_report
-
-    return read_report(path)
+    """Every line of the report at `path` (the one place that reads the file): a missing or
+    unreadable file, a bad line, no ``run`` line or a newer schema version is a `ConfigError`
+    naming the option and the file."""
+    return load_report(path, OPTION)
 
 
 @dataclass
@@ -52,14 +53,7 @@ class Baseline:
 
 def read_baseline(path: Path) -> Baseline:
     """Read `path`; anything that makes it unusable is a `ConfigError` naming the file."""
-    try:
-        lines = load_lines(path)
-    except OSError as exc:
-        raise ConfigError(f"{OPTION}: cannot read {path}: {exc.strerror or exc}") from None
-    except (ValueError, AisbenchError) as exc:  # bad JSON, not UTF-8, a newer schema
-        raise ConfigError(f"{OPTION}: {path} cannot be used as a baseline: {exc}") from None
-    if not any(isinstance(line, dict) and line.get("type") == "run" for line in lines):
-        raise ConfigError(f"{OPTION}: {path} is not an aisbench report (it has no run line)")
+    lines = load_lines(path)  # its errors name the option, the file and the line
     try:
         return _baseline(path, lines)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:

@@ -20,6 +20,7 @@ from pytest_aisbench.compare import (
     Scope,
     baseline_comparisons,
     fingerprint_changes,
+    fingerprints_of,
     model_comparisons,
     model_pairs,
     perf_comparisons,
@@ -28,6 +29,7 @@ from pytest_aisbench.compare import (
     scopes,
 )
 from pytest_aisbench.compare.table import against_baseline, perf_against_baseline, side_by_side
+from pytest_aisbench.fingerprints import model_line
 from pytest_aisbench.options import Settings
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.session.backends import SelectedBackends
@@ -82,7 +84,14 @@ class Comparisons:
     def models(self) -> list[str]:
         return [model.abbr for model in self.backends.models]
 
-    def finish(self, current: Fingerprints | None = None) -> list[GateEntry]:
+    def current_fingerprints(self) -> Fingerprints:
+        """This run's fingerprints, as its report's ``model`` and ``dataset`` lines give them."""
+        lines = [{"type": "model", **model_line(model)} for model in self.backends.models]
+        facts = self.results.dataset_facts.values()
+        lines += [{"type": "dataset", **fact.to_dict()} for fact in facts]
+        return fingerprints_of(lines)
+
+    def finish(self) -> list[GateEntry]:
         """Compare (after the gates: it reads their records and groups), write the report's
         lines, and return the regression checks that have a threshold."""
         records = self.results.records
@@ -94,7 +103,7 @@ class Comparisons:
         self.scopes = scopes(datasets, self.results.known_groups)
         self.between_models = model_comparisons(records, self.models, self.scopes, self.ids)
         if self.baseline is not None:
-            self._against(self.baseline, current or Fingerprints())
+            self._against(self.baseline, self.current_fingerprints())
         self._write()
         return self._gate_entries()
 

@@ -201,3 +201,40 @@ def test_bad_regression_thresholds_are_usage_errors(pytester: pytest.Pytester) -
     usage_error(pytester).fnmatch_lines(
         ["ini aisbench_max_perf_regression: 'fast' is not a relative increase such as 0.10"]
     )
+
+
+def test_changed_fingerprints_are_named_and_a_v1_baseline_says_it_has_none(
+    quiz: pytest.Pytester,  # noqa: F811
+) -> None:
+    """Between the runs the backend's batch size and one reference of quiz_b change."""
+    base = quiz.path / "base.jsonl"
+    assert quiz.runpytest(*options(quiz, f"--aisbench-report={base}")).ret == pytest.ExitCode.OK
+    backend = quiz.path / "backends" / "quiz_bot.py"
+    backend.write_text(backend.read_text().replace("batch_size=8", "batch_size=4"))
+    data = quiz.path / "data" / "quiz" / "b.jsonl"
+    data.write_text(data.read_text().replace('"answer": "A"}', '"answer": "B"}', 1))
+    report = quiz.path / "now.jsonl"
+    result = quiz.runpytest(*options(quiz, f"--aisbench-baseline={base}"),
+                            f"--aisbench-report={report}")  # fmt: skip
+    result.stdout.fnmatch_lines(
+        [
+            "aisbench: model bot changed since the baseline (* -> *)",
+            "aisbench: dataset quiz_b: data changed since the baseline (* -> *)",
+        ]
+    )
+    (line,) = lines_of(report, "baseline")
+    assert [c["what"] for c in line["fingerprint_changes"]] == ["model bot", "dataset quiz_b: data"]
+    assert line["schema_version"] == 2
+    v1 = quiz.path / "v1.jsonl"
+    v1.write_text(
+        "".join(
+            json.dumps({k: v for k, v in row.items() if k != "schema_version"}) + "\n"
+            for row in read_report(base)
+            if row["type"] not in ("model", "dataset")
+        )
+    )
+    result = quiz.runpytest(*options(quiz, f"--aisbench-baseline={v1}"))
+    result.stdout.fnmatch_lines(
+        [f"aisbench: baseline {v1} has no fingerprints (report schema version 1): changes of *"]
+    )
+    assert "changed since the baseline" not in result.stdout.str()
