@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _pytest.reports import TestReport
 
 GATE_PREFIX = "aisbench::"
 """Node ids of the gate entries logged at session end (``aisbench::gate[model-dataset]``)."""
@@ -22,7 +21,7 @@ def log_gate_report(
     """Report one gate as if it were a test that ran."""
     for when in ("call", "teardown"):
         config.hook.pytest_runtest_logreport(
-            report=TestReport(
+            report=pytest.TestReport(
                 nodeid=f"{GATE_PREFIX}{name}",
                 location=("aisbench", None, name),
                 keywords={},

@@ -228,6 +228,12 @@ def _gate_and_report_options(group: pytest.OptionGroup) -> None:
         help="write every sample record and the gates as JSON lines, as they finish",
     )
     group.addoption(
+        "--aisbench-html",
+        metavar="PATH",
+        help="write the report as one self-contained HTML page at session end (tables, plots, "
+        "every sample; opens offline); needs the html extra (plotly)",
+    )
+    group.addoption(
         "--aisbench-baseline",
         metavar="PATH",
         help="an earlier --aisbench-report to compare this run with: accuracy changes with "
@@ -344,6 +350,7 @@ class Settings:
     min_accuracy: float | None
     report_path: Path | None
     resume_path: Path | None
+    html_path: Path | None
     slos: tuple[Slo, ...]
     goodput_ms: dict[str, float]
     max_consecutive_errors: int
@@ -409,6 +416,7 @@ class Settings:
             strict=bool(option.aisbench_strict),
             min_accuracy=default_min,
             report_path=Path(option.aisbench_report) if option.aisbench_report else None,
+            html_path=Path(option.aisbench_html) if option.aisbench_html else None,
             resume_path=Path(option.aisbench_resume) if option.aisbench_resume else None,
             slos=tuple(parse_slos(option.aisbench_slo)),
             goodput_ms=_goodput(option.aisbench_goodput),

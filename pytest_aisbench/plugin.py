@@ -8,11 +8,12 @@ process) keeps the records, writes the report and evaluates the gates at session
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from _pytest.reports import TestReport
 
+from pytest_aisbench import hookspecs
 from pytest_aisbench.config import NO_EFFECT_KEYS, ModelConfig
 from pytest_aisbench.errors import AisbenchError
 from pytest_aisbench.gate_entries import (
@@ -53,6 +54,11 @@ NO_MODEL = "no backend selected: pass --aisbench-model NAME"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """The plugin's own hooks (`hookspecs`): a record finished, gates decided, report written."""
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -177,7 +183,8 @@ def aisbench_sample(request: pytest.FixtureRequest) -> SampleResult:
     request.node.user_properties.extend(  # JUnit XML writes these as <property> elements
         (f"aisbench_{key}", getattr(record, key)) for key in JUNIT_PROPERTIES
     )
-    request.node.user_properties.append((FACTS_PROPERTY, ref.facts.to_dict()))
+    facts = state.datasets.with_fingerprint(ref.facts)
+    request.node.user_properties.append((FACTS_PROPERTY, facts.to_dict()))
     if record.outcome == "error":
         pytest.fail(failure_message(record, state.settings.strict) or "", pytrace=False)
     return SampleResult(record, state.settings.strict)
@@ -201,7 +208,7 @@ def aisbench_simulator() -> Iterator[RunningSimulator]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, TestReport, TestReport]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     record = item.stash.get(record_key, None)
     errored = report.when == "setup" and report.failed
@@ -215,7 +222,7 @@ def pytest_runtest_makereport(
     return report
 
 
-def pytest_report_teststatus(report: TestReport, config: pytest.Config) -> Any:
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     if is_gate(report.nodeid):
         # counted in the summary line, but not printed as a letter nor counted as progress
         return (report.outcome, "", "") if report.when == "call" else None
@@ -241,7 +248,7 @@ class ControllerHooks:
         if report.failed and str(report.longrepr).startswith(USAGE_ERROR_PREFIX):
             self.usage_error = True
 
-    def pytest_runtest_logreport(self, report: TestReport) -> None:
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = record_from_properties(report.user_properties)
         if record is not None:
             facts = [
@@ -249,6 +256,9 @@ class ControllerHooks:
             ]
             self.state.results.add(record, DatasetFacts.from_dict(facts[0]) if facts else None)
             self.state.comparisons.saw(record, report.nodeid)
+            self.state.config.hook.pytest_aisbench_record_finished(
+                record=record, report=report, config=self.state.config
+            )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -267,11 +277,26 @@ class ControllerHooks:
                 failed = failed or row.verdict == "FAIL"
                 log_gate_report(session.config, row.name, row.verdict == "PASS",
                                 row.explain(), row.to_dict())  # fmt: skip
-        for entry in self.state.comparisons.finish():  # after the gates: it reads their rows
+        checks = self.state.comparisons.finish()  # after the gates: it reads their rows
+        for entry in checks:
             failed = failed or not entry.passed
             log_gate_report(session.config, entry.name, entry.passed, entry.explain,
                             entry.details)  # fmt: skip
-        failed = failed or bool(self.state.report.failure)
+        session.config.hook.pytest_aisbench_gates_decided(
+            gates=results.gates,
+            groups=results.group_rows,
+            checks=[asdict(entry) for entry in checks],
+            config=session.config,
+        )
+        report = self.state.report
+        lines = report.finish()
+        session.config.hook.pytest_aisbench_report_written(
+            path=self.state.settings.report_path,
+            html_path=report.html_written,
+            lines=lines,
+            config=session.config,
+        )
+        failed = failed or bool(report.failure)
         forget_gates_in_last_failed(session.config)
         if failed:
             fail_session(session)
@@ -296,6 +321,10 @@ class ControllerHooks:
         results = self.state.results
         if self.state.report.failure:
             terminalreporter.write_line(f"aisbench: {self.state.report.failure}", red=True)
+        html = self.state.report.html_written
+        if html is not None:
+            size = html.stat().st_size / 1e6
+            terminalreporter.write_line(f"aisbench: HTML report {html} ({size:.1f} MB)")
         for reason in [*results.not_created(), *results.breaker_reasons()]:
             terminalreporter.write_line(f"aisbench: {reason}", red=True, bold=True)
         for note in results.token_notes():

@@ -103,9 +103,18 @@ def schema_problems(path: Path) -> list[str]:
         from jsonschema.exceptions import best_match
     except ImportError:
         raise ConfigError("checking a report needs jsonschema: pip install jsonschema") from None
-    validator = Draft202012Validator(json_schema())
+    schema = json_schema()
+    kinds = schema["$defs"]
+    validators = {
+        kind: Draft202012Validator({"$defs": kinds, "$ref": f"#/$defs/{kind}"}) for kind in kinds
+    }
     problems = []
     for number, data in report_lines(path, "report"):
+        validator = validators.get(data["type"])
+        if validator is None:
+            problems.append(f"line {number}: unknown type {data['type']!r}; allowed: "
+                            + ", ".join(kinds))  # fmt: skip
+            continue
         error = best_match(validator.iter_errors(data))
         if error is not None:
             where = "/".join(str(part) for part in error.absolute_path) or "line"

@@ -12,7 +12,6 @@ from collections.abc import Generator, Iterator
 from typing import Any, cast
 
 import pytest
-from _pytest.reports import TestReport
 
 from pytest_aisbench.config import ModelConfig
 from pytest_aisbench.errors import AisbenchError
@@ -62,7 +61,7 @@ def aisbench_perf(
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, TestReport, TestReport]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     bench = item.stash.get(perf_key, None)
     if bench is not None and report.when == "call":
@@ -76,7 +75,7 @@ class PerfController:
     def __init__(self, perf_runs: PerfRuns) -> None:
         self.perf_runs = perf_runs
 
-    def pytest_runtest_logreport(self, report: TestReport) -> None:
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for name, value in report.user_properties:
             if name == PERF_PROPERTY:
                 run = PerfRun.from_dict(cast(dict[str, Any], value))

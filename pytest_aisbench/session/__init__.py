@@ -53,9 +53,7 @@ class AisbenchSession:
         self.datasets = SelectedDatasets(self.settings)
         abbrs = {model.abbr for model in self.backends.models}
         self.resume = Resume(self.settings, workerinput, abbrs)
-        self.report = SessionReport(
-            self.settings, workerinput, self.backends, self.datasets, self.resume
-        )
+        self.report = SessionReport(self.settings, workerinput, self.backends, self.resume)
         self.answers = Answers(
             self.settings, self.backends, self.datasets, self.resume, self.report
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pytest_aisbench.config import ModelConfig
@@ -56,15 +57,18 @@ class SelectedDatasets:
                 )
                 samples = self.catalog.samples(dataset)
                 facts = DatasetFacts(
-                    dataset.abbr,
-                    name,
-                    len(samples),
-                    dataset.repeats,
-                    dataset.pass_at,
-                    self.catalog.fingerprint(dataset),
+                    dataset.abbr, name, len(samples), dataset.repeats, dataset.pass_at
                 )
                 refs.extend(SampleRef(model.abbr, facts, s.index, gate) for s in samples)
         return refs
+
+    def with_fingerprint(self, facts: DatasetFacts) -> DatasetFacts:
+        """`facts` with its dataset's fingerprint, made when its first item runs rather than
+        at collection (hashing every row is no part of building the items)."""
+        config = self.catalog.config(facts.abbr)
+        if config is None or facts.fingerprint:
+            return facts
+        return replace(facts, fingerprint=self.catalog.fingerprint(config))
 
 
 def _name(selected: str | Path | Dataset) -> str:

@@ -7,21 +7,24 @@ perf runs.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_aisbench.errors import AisbenchError
 from pytest_aisbench.fingerprints import model_line
 from pytest_aisbench.gates import AccuracyGate
 from pytest_aisbench.groups import GroupRow
+from pytest_aisbench.html import write_html
+from pytest_aisbench.html.page import plotly_js
 from pytest_aisbench.items import DatasetFacts
 from pytest_aisbench.options import Settings
 from pytest_aisbench.perf.measure import PerfRun
 from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.report import JsonlReport
-from pytest_aisbench.report_schema import SCHEMA_VERSION, plugin_version
+from pytest_aisbench.report_schema import SCHEMA_VERSION, load_report, plugin_version
 from pytest_aisbench.session.backends import SelectedBackends
-from pytest_aisbench.session.datasets import SelectedDatasets
 from pytest_aisbench.session.resume import Resume
 
 REPORT_KEY = "aisbench_report"
@@ -36,15 +39,18 @@ class SessionReport:
         settings: Settings,
         workerinput: dict[str, Any] | None,
         backends: SelectedBackends,
-        datasets: SelectedDatasets,
         resume: Resume,
     ) -> None:
         self.settings = settings
         self.workerinput = workerinput
         self.backends = backends
-        self.datasets = datasets
         self.resume = resume
         self.file: JsonlReport | None = None
+        self.html_written: Path | None = None
+        self.html_failure = ""
+        """Why the HTML page could not be written (a folder that cannot be written), or ''."""
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        """Where the report goes when only ``--aisbench-html`` asks for one."""
 
     def open(self) -> None:
         """Open the report before any request is sent (xdist workers append to the same file);
@@ -53,6 +59,11 @@ class SessionReport:
         Resuming into the report's own path appends to it, so no old record is at risk.
         """
         path = self.settings.report_path
+        if self.workerinput is None and self.settings.html_path is not None:
+            plotly_js()  # a missing plotly is a usage error now, not after the run
+            if path is None:  # the page is made from the report: keep one for this session
+                self._scratch = tempfile.TemporaryDirectory(prefix="aisbench-report-")
+                path = Path(self._scratch.name) / "report.jsonl"
         if self.workerinput is not None:
             shared = self.workerinput.get(REPORT_KEY)
             self.file = JsonlReport(Path(shared), append=True) if shared else None
@@ -118,13 +129,32 @@ class SessionReport:
         if self.file is not None:
             self.file.write(kind, data)
 
+    def finish(self) -> list[dict[str, Any]]:
+        """Every line of the finished report (the controller's, at session end, after the
+        comparisons); the HTML page is made from them when ``--aisbench-html`` asks for it."""
+        if self.file is None or self.workerinput is not None:
+            return []
+        lines = load_report(self.file.path, "--aisbench-report")
+        html = self.settings.html_path
+        if html is not None:
+            try:
+                write_html(html, lines)
+                self.html_written = html
+            except AisbenchError as exc:
+                self.html_failure = f"--aisbench-html: {exc}"
+        return lines
+
     @property
     def failure(self) -> str:
-        """Why the report could not be written in full (a full disk), or ''."""
-        return self.file.failure if self.file is not None else ""
+        """Why the report or its page could not be written in full (a full disk), or ''."""
+        written = self.file.failure if self.file is not None else ""
+        return "; ".join(why for why in (written, self.html_failure) if why)
 
     def close(self) -> None:
         """Close the file, whatever state the session ended in."""
         if self.file is not None:
             self.file.close()
             self.file = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
