@@ -89,6 +89,15 @@ class SampleResult:
     def outcome(self) -> str:
         return self.record.outcome
 
+    def __repr__(self) -> str:
+        """What a failing test's traceback shows of its argument: the sample and its verdict,
+        not the whole record (the prompt alone may be pages)."""
+        record = self.record
+        return (
+            f"SampleResult({record.model} {record.dataset} #{record.index}: {record.outcome}, "
+            f"extracted={record.extracted!r}, reference={record.reference!r})"
+        )
+
     def check(self) -> None:
         """Fail the test when the sample's outcome fails it (see the module docstring)."""
         message = failure_message(self.record, self.strict)

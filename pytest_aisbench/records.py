@@ -43,7 +43,8 @@ class SampleRecord:
     input_tokens: int | None
     output_tokens: int | None
     token_source: str
-    """``usage`` (the server's count), ``tokenizer``, ``events`` or '' when unknown."""
+    """``usage`` (the server's count), ``tokenizer``, ``events``, ``generate`` (a local
+    model's own count) or '' when unknown."""
     attempts: int
     ttft_s: float | None
     """Time to the first event with text, from the send of the last attempt."""

@@ -16,7 +16,7 @@ from pytest_aisbench.datasets import DatasetCatalog
 from pytest_aisbench.datasets.gsm8k import gold_reply
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.models import BaseAPIModel, BaseModel, RequestOutput
-from pytest_aisbench.report import read_report
+from pytest_aisbench.report import finished_records, read_report
 from pytest_aisbench.report_schema import load_report, schema_problems
 from pytest_aisbench.simulator import RunningSimulator, SimulatorConfig, running_simulator
 from pytest_aisbench.transport import HttpTransport, MockTransport, Transport
@@ -59,12 +59,16 @@ def _reports_match_their_schema(request: pytest.FixtureRequest) -> Iterator[None
 
 
 def _is_report(path: Path) -> bool:
-    """A report the plugin wrote (not one a test wrote by hand, broken on purpose)."""
+    """A report the plugin wrote, not one a test wrote or broke on purpose (which the
+    plugin's own readers refuse)."""
+    if not path.is_file():
+        return False
     with path.open("rb") as file:
         if not file.readline().startswith(b'{"type": "run", "started"'):
             return False
     try:
         load_report(path)
+        finished_records(path)
     except ConfigError:
         return False
     return True

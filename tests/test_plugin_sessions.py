@@ -96,7 +96,8 @@ def test_report_keeps_records_and_gates_as_json_lines(
         "0.9",
     )
     lines = [json.loads(line) for line in report.read_text().splitlines()]
-    assert [line["type"] for line in lines] == ["run"] + ["sample"] * 8 + ["gate"]
+    kinds = ["run", "model"] + ["sample"] * 8 + ["dataset", "gate"]
+    assert [line["type"] for line in lines] == kinds
     gate = lines[-1]
     assert (gate["model"], gate["dataset"], gate["n"], gate["accuracy"], gate["verdict"]) == (
         "vllm_stream_chat",
@@ -105,7 +106,7 @@ def test_report_keeps_records_and_gates_as_json_lines(
         1.0,
         "PASS",
     )
-    record = lines[1]
+    record = lines[2]
     assert record["token_source"] == "usage" and record["output_tokens"] > 0
     assert record["ttft_s"] is not None and record["e2el_s"] >= record["ttft_s"]
 

@@ -27,6 +27,8 @@ RECORD = SampleRecord(
     ttft_s=0.25,
     e2el_s=4.5,
     min_accuracy=0.5,
+    prompt=[{"role": "user", "content": "Janet's ducks lay 16 eggs per day..."}],
+    test_id="suites/accuracy/test_gsm8k.py::test_gsm8k[vllm_chat-demo_gsm8k-3]",
 )
 RECORD_DICT = {
     "model": "vllm_chat",
@@ -48,6 +50,8 @@ RECORD_DICT = {
     "min_accuracy": 0.5,
     "notes": "",
     "error_kind": "",
+    "prompt": [{"role": "user", "content": "Janet's ducks lay 16 eggs per day..."}],
+    "test_id": "suites/accuracy/test_gsm8k.py::test_gsm8k[vllm_chat-demo_gsm8k-3]",
 }
 
 

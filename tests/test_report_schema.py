@@ -93,9 +93,10 @@ def test_fingerprints_change_with_what_they_digest(suite: pytest.Pytester) -> No
 def test_a_secret_never_reaches_the_model_line(tmp_path: Path) -> None:
     from pytest_aisbench.config import validate_model
     from pytest_aisbench.fingerprints import model_line
+    from pytest_aisbench.models import VLLMCustomAPIChat
 
     def line(key: str, port: int) -> dict:
-        entry = dict(type="VLLMCustomAPIChat", abbr="m", attr="service", path="", model="x",
+        entry = dict(type=VLLMCustomAPIChat, abbr="m", attr="service", path="", model="x",
                      api_key=key, host_ip="127.0.0.1", host_port=port, max_out_len=16)  # fmt: skip
         return model_line(validate_model(entry, "<test>"))
 
