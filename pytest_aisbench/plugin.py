@@ -156,15 +156,17 @@ def _sample_ref(item: pytest.Item) -> SampleRef | None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Tell the engine which samples this process will run, so it can send them together."""
     state = get_session(session.config)
-    state.answers.note_items(
-        [(ref, item.nodeid) for item in session.items if (ref := _sample_ref(item)) is not None]
-    )
+    refs = [
+        (position, ref, item.nodeid)
+        for position, item in enumerate(session.items)
+        if (ref := _sample_ref(item)) is not None
+    ]
+    state.answers.note_items([(ref, nodeid) for _, ref, nodeid in refs])
     shard = worker_shard(session.config)
     plan: dict[tuple[str, str], list[int]] = {}
     if shard is not None:  # else items arrive one by one: each is sent when it runs
-        for position, item in enumerate(session.items):
-            ref = _sample_ref(item)
-            if ref is not None and owns(position, shard) and not state.resume.record(ref):
+        for position, ref, _ in refs:
+            if owns(position, shard) and not state.resume.record(ref):
                 plan.setdefault((ref.model, ref.abbr), []).append(ref.index)
     state.answers.start(plan)
 

@@ -14,7 +14,9 @@ ROLE_TO_OPENAI = {"HUMAN": "user", "BOT": "assistant", "SYSTEM": "system", "TOOL
 def safe_format(text: str, **values: Any) -> str:
     """`text` with each ``{name}`` of `values` filled in; other braces are left as they are."""
     for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
+        placeholder = "{" + name + "}"
+        if placeholder in text:  # most columns are not in a given template: skip str(value)
+            text = text.replace(placeholder, str(value))
     return text
 
 

@@ -13,6 +13,7 @@ prompt) and the ``ice_token`` is replaced by the in-context examples. Fields are
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pytest_aisbench.errors import ConfigError
@@ -66,15 +67,20 @@ class PromptTemplate:
         ice: PromptType = "",
     ) -> PromptType:
         """The prompt of one test row: its output column blanked, the examples at ``ice_token``."""
-        template = self.template
-        if isinstance(template, dict) and not self.is_meta:  # a label template used to generate
-            template = next(iter(template.values()))
-        encoded = self._encode(template, ice=False)
+        encoded = self._item_template
         if self.ice_token is not None:
             encoded = encoded.replace(self.ice_token, ice)  # type: ignore[arg-type]
         if output_field is not None:
             entry = {**entry, output_field: output_field_replace_token}
         return self._fill(self._drop_sep(encoded), entry)
+
+    @functools.cached_property
+    def _item_template(self) -> PromptType:
+        """The template a test row fills, encoded once (every step after it makes a copy)."""
+        template = self.template
+        if isinstance(template, dict) and not self.is_meta:  # a label template used to generate
+            template = next(iter(template.values()))
+        return self._encode(template, ice=False)
 
     def _pick(self, label: Any) -> Any:
         if isinstance(self.template, str) or self.is_meta:
