@@ -176,15 +176,17 @@ def test_a_conftest_gets_each_record_the_gates_and_the_written_report(
     ]  # fmt: skip
 
 
-def test_the_html_page_needs_no_json_report(suite: pytest.Pytester) -> None:
-    """``--aisbench-html`` alone: the page is made from a report kept for the session only."""
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_the_html_page_needs_no_json_report(suite: pytest.Pytester, workers: list[str]) -> None:
+    """``--aisbench-html`` alone: the page is made from a report kept for the session only
+    (xdist workers append their samples to it as to any report)."""
     pytest.importorskip("plotly")
     page = suite.path / "out" / "report.html"
-    result = suite.runpytest(*GOLD, f"--aisbench-html={page}")
+    result = suite.runpytest(*GOLD, f"--aisbench-html={page}", *workers)
     assert result.ret == 0
     result.stdout.fnmatch_lines([f"aisbench: HTML report {page} (*MB)"])
     html = page.read_text()
-    assert "test_gsm8k.py::test_gsm8k[gold-demo_gsm8k-7]" in html
+    assert all(f"test_gsm8k.py::test_gsm8k[gold-demo_gsm8k-{i}]" in html for i in range(8))
     assert not list(suite.path.rglob("*.jsonl"))  # nothing left behind
 
 
