@@ -47,10 +47,12 @@ def requests(count: int, ttft: float, itl: float, tokens: int, gap: float) -> li
     return out
 
 
-def perf(item: str, concurrency: int | None, rate: float | str, throughput: float) -> Line:
-    """A ``perf`` line with its figures, profile and requests."""
+def perf(
+    item: str, concurrency: int | None, rate: float | str, throughput: float, model: str = ""
+) -> Line:
+    """A ``perf`` line of `model` with its figures, profile and requests."""
     return {
-        "type": "perf", "item": item, "name": item.rsplit("::", 1)[-1],
+        "type": "perf", "item": item, "name": item.rsplit("::", 1)[-1], "model": model,
         "result": {"completed": 7, "failed": 1, "request_throughput": throughput / 16,
                    "output_throughput": throughput, "median_ttft_ms": 20 + throughput / 10,
                    "p99_ttft_ms": 40 + throughput / 5, "median_e2el_ms": 100 + throughput,
@@ -107,9 +109,9 @@ def report_lines(samples_per_model: int = 20) -> list[Line]:
     lines.append({"type": "baseline", "path": "old/report.jsonl", "schema_version": 1,
                   "fingerprint_changes": [change]})  # fmt: skip
     base = "suites/perf/test_serving.py::test_serving"
-    lines.append(perf(f"{base}[vllm_stream_chat-c1]", 1, "inf", 200.0))
-    lines.append(perf(f"{base}[vllm_stream_chat-c4]", 4, "inf", 600.0))
-    lines.append(perf(f"{base}[vllm_stream_chat-r8]", None, 8.0, 700.0))
+    lines.append(perf(f"{base}[vllm_stream_chat-c1]", 1, "inf", 200.0, "vllm_stream_chat"))
+    lines.append(perf(f"{base}[vllm_stream_chat-c4]", 4, "inf", 600.0, "vllm_stream_chat"))
+    lines.append(perf(f"{base}[vllm_stream_chat-r8]", None, 8.0, 700.0, "vllm_stream_chat"))
     lines.append({"type": "perf_comparison", "item": f"{base}[vllm_stream_chat-c1]",
                   "metric": "ttft", "stat": "p99", "baseline": 30.0, "current": 45.0,
                   "change": 0.5, "max_regression": 0.2, "verdict": "FAIL"})  # fmt: skip

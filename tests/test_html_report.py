@@ -80,9 +80,9 @@ def test_non_streamed_requests_have_no_ttft_plot_but_the_rest() -> None:
 
 
 def test_a_sweep_is_one_line_per_model() -> None:
-    lines = [perf(f"t.py::test[{model}-c{c}]", c, "inf", 100.0 * c)
+    lines = [perf(f"t.py::test[{model}-c{c}]", c, "inf", 100.0 * c, model)
              for model in ("vllm_chat", "vllm_stream_chat") for c in (1, 4)]  # fmt: skip
-    runs = plot_runs(lines, ["vllm_chat", "vllm_stream_chat"])
+    runs = plot_runs(lines)
     assert [run.series for run in runs] == ["vllm_chat"] * 2 + ["vllm_stream_chat"] * 2
     assert [run.label for run in runs][:2] == ["vllm_chat-c1 c1", "vllm_chat-c4 c4"]
     (sweep,) = [f for f in perf_figures(runs) if f.key == "latency-vs-throughput"]

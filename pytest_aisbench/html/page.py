@@ -47,7 +47,7 @@ def plotly_js() -> str:
 def render(lines: list[dict[str, Any]], plotly: str) -> str:
     """The page for the report `lines`, with `plotly` (the library's source) embedded."""
     content = ReportContent.of(lines)
-    runs = plot_runs(content.perf, content.all_models())
+    runs = plot_runs(content.perf)
     figures = perf_figures(runs)
     sections = [
         ("accuracy", "Accuracy", _accuracy(content)),

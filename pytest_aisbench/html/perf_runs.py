@@ -9,7 +9,6 @@ drawn per model, not as one line across backends.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,8 @@ class PlotRun:
     label: str
     item: str
     series: str
-    """The model abbr in the item's parameter id ('' when none is found): one sweep line each."""
+    """The run's model (the perf line's ``model``; '' in a report written before it was kept):
+    one sweep line each."""
     result: dict[str, Any]
     profile: dict[str, Any]
     requests: list[dict[str, Any]]
@@ -36,8 +36,8 @@ class PlotRun:
         return rate if rate is not None and 0.1 <= rate < math.inf else None
 
 
-def plot_runs(lines: list[Line], models: Sequence[str] = ()) -> list[PlotRun]:
-    """The perf lines in report order, labelled; `models` are the run's model abbrs."""
+def plot_runs(lines: list[Line]) -> list[PlotRun]:
+    """The perf lines in report order, labelled."""
     loads = [load_label(line.get("profile") or {}) for line in lines]
     labels = []
     for line, load in zip(lines, loads, strict=True):
@@ -55,20 +55,13 @@ def plot_runs(lines: list[Line], models: Sequence[str] = ()) -> list[PlotRun]:
         PlotRun(
             label=label,
             item=str(line.get("item", "")),
-            series=_series(str(line.get("item", "")), models),
+            series=str(line.get("model") or ""),
             result=dict(line.get("result") or {}),
             profile=dict(line.get("profile") or {}),
             requests=[r for r in line.get("requests") or [] if isinstance(r, dict)],
         )
         for line, label in zip(lines, unique, strict=True)
     ]
-
-
-def _series(item: str, models: Sequence[str]) -> str:
-    """The model abbr that is one of the ``-``-separated parameter ids of `item`, or ''."""
-    param = f"-{item_param(item, '')}-"
-    found = [abbr for abbr in models if f"-{abbr}-" in param]
-    return max(found, key=len) if found else ""
 
 
 def load_label(profile: dict[str, Any]) -> str:

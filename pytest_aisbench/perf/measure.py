@@ -101,6 +101,8 @@ class PerfRun:
     requests: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
     """Each measured request on the run's own clock (`request_timeline`): what the HTML report
     draws its distributions and timelines from; it travels with the dict, unlike ``result``."""
+    model: str = ""
+    """The backend's abbr (the HTML report draws one sweep per model)."""
 
     @property
     def passed(self) -> bool:
@@ -113,6 +115,7 @@ class PerfRun:
         """The run for the JSON report and xdist: figures, table lines, load and verdicts."""
         return {
             "name": self.name,
+            "model": self.model,
             "result": dict(self.summary),
             "table": self.table(),
             "profile": dict(self.profile),
@@ -130,6 +133,7 @@ class PerfRun:
             schedule_s=tuple(float(x) for x in data["schedule_s"]),
             verdicts=tuple(SloVerdict.from_dict(v) for v in data["slos"]),
             requests=tuple(dict(r) for r in data.get("requests", ())),
+            model=str(data.get("model", "")),
         )
 
 
@@ -178,6 +182,7 @@ def run(
         verdicts=tuple(evaluate_slos(slos, result)),
         result=result,
         requests=tuple(request_timeline(timings)),
+        model=model.abbr,
     )
 
 
