@@ -27,8 +27,22 @@ anew each run) is not what it serves."""
 
 def digest(value: Any) -> str:
     """The digest of a JSON-like value (dicts, lists, strings, numbers, classes, functions)."""
-    text = json.dumps(value, sort_keys=True, default=_named, ensure_ascii=False)
+    text = json.dumps(_keyed(value), sort_keys=True, default=_named, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _keyed(value: Any) -> Any:
+    """`value` with every dict key a string (a label template's keys may be ints or tuples,
+    which JSON cannot sort or write)."""
+    if isinstance(value, dict):
+        return {_key(key): _keyed(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_keyed(item) for item in value]
+    return value
+
+
+def _key(key: Any) -> str:
+    return key if isinstance(key, str) else f"{type(key).__name__}:{key!r}"
 
 
 def _named(value: Any) -> str:

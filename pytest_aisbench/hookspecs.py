@@ -46,6 +46,9 @@ def pytest_aisbench_gates_decided(
 def pytest_aisbench_report_written(
     path: Path | None, html_path: Path | None, lines: list[dict[str, Any]], config: pytest.Config
 ) -> None:
-    """The session's report is complete: `path` is the JSON-lines file (None without
-    ``--aisbench-report``), `html_path` the HTML file (None without ``--aisbench-html``) and
-    `lines` every line of the report, decoded."""
+    """The session is over and its report written: `path` is the JSON-lines file (None
+    without ``--aisbench-report``), `html_path` the HTML file (None without
+    ``--aisbench-html``, or when the page could not be made) and `lines` every line of the
+    report, decoded (empty when there is no report, or it could not be read back). A report
+    whose writing failed part way (a full disk) says so on the terminal; `lines` are what it
+    holds."""

@@ -384,7 +384,7 @@ class Settings:
             or str(config.getini("aisbench_datasets_dir") or "")
             or "datasets"
         )
-        return cls(
+        settings = cls(
             model_names=tuple(option.aisbench_model),
             backend_dirs=tuple(
                 dict.fromkeys(
@@ -438,3 +438,31 @@ class Settings:
                 _max_perf_regression,
             ),
         )
+        _check_together(settings, option)
+        return settings
+
+
+def _check_together(settings: Settings, option: Any) -> None:
+    """Options that make no sense together: a regression threshold given on the command line
+    without a baseline (it would gate nothing: a silent pass), and an HTML page written over
+    a report this session reads or writes."""
+    for name in ("max_regression", "max_perf_regression"):
+        if getattr(option, f"aisbench_{name}") is not None and settings.baseline_path is None:
+            flag = f"--aisbench-{name.replace('_', '-')}"
+            raise pytest.UsageError(
+                f"{flag} needs --aisbench-baseline PATH (the earlier report to compare with); "
+                "without one it would gate nothing"
+            )
+    html = settings.html_path
+    if html is None:
+        return
+    for flag, path in (
+        ("--aisbench-report", settings.report_path),
+        ("--aisbench-resume", settings.resume_path),
+        ("--aisbench-baseline", settings.baseline_path),
+    ):
+        if path is not None and path.resolve() == html.resolve():
+            raise pytest.UsageError(
+                f"--aisbench-html {html} is the file {flag} names; the page would replace the "
+                "JSON report: give the page its own path (report.html)"
+            )

@@ -284,15 +284,18 @@ class ControllerHooks:
             failed = failed or not entry.passed
             log_gate_report(session.config, entry.name, entry.passed, entry.explain,
                             entry.details)  # fmt: skip
-        session.config.hook.pytest_aisbench_gates_decided(
-            gates=results.gates,
-            groups=results.group_rows,
-            checks=[asdict(entry) for entry in checks],
-            config=session.config,
-        )
+        hook = session.config.hook
         report = self.state.report
-        lines = report.finish()
-        session.config.hook.pytest_aisbench_report_written(
+        try:
+            hook.pytest_aisbench_gates_decided(
+                gates=results.gates,
+                groups=results.group_rows,
+                checks=[asdict(entry) for entry in checks],
+                config=session.config,
+            )
+        finally:  # a conftest's hook that raises must not cost the HTML page
+            lines = report.finish(bool(hook.pytest_aisbench_report_written.get_hookimpls()))
+        hook.pytest_aisbench_report_written(
             path=self.state.settings.report_path,
             html_path=report.html_written,
             lines=lines,

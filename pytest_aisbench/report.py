@@ -125,7 +125,7 @@ def finished_records(path: Path) -> tuple[list[SampleRecord], list[dict[str, Any
             runs.append(data)
         elif data["type"] == "sample":
             try:
-                record = _checked_record(data)
+                record = checked_record(data)
             except (ValueError, TypeError, KeyError) as exc:
                 raise ConfigError(
                     f"{option}: {path}, line {number}: not a report line ({exc})"
@@ -137,7 +137,7 @@ def finished_records(path: Path) -> tuple[list[SampleRecord], list[dict[str, Any
     return [r for r in records.values() if r.outcome != "error"], runs
 
 
-def _checked_record(data: dict[str, Any]) -> SampleRecord:
+def checked_record(data: dict[str, Any]) -> SampleRecord:
     """A report's sample line as a record; one that could not have been written is refused."""
     record = SampleRecord.from_dict(data)
     if record.outcome not in OUTCOMES:

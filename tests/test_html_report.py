@@ -213,3 +213,23 @@ def test_a_real_sessions_report_renders_with_every_plot(
     samples = embedded(page, "aisbench-samples")
     assert len(samples["rows"]) == 8 and len(samples["outcomes"]) >= 2
     assert "demo_gsm8k" in page.split('id="accuracy"', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_report_resumed_into_itself_shows_its_last_session_and_each_sample_once() -> None:
+    from pytest_aisbench.html.content import ReportContent
+
+    def run(started: str) -> dict:
+        return {"type": "run", "schema_version": 2, "started": started, "models": ["m"]}
+
+    def sample(outcome: str) -> dict:
+        return {"type": "sample", "model": "m", "dataset": "d", "index": 0, "outcome": outcome}
+
+    def gate(verdict: str) -> dict:
+        return {"type": "gate", "model": "m", "dataset": "d", "verdict": verdict}
+
+    lines = [run("first"), sample("error"), gate("FAIL"), run("second"), sample("correct"),
+             gate("PASS")]  # fmt: skip
+    content = ReportContent.of(lines)
+    assert [r["started"] for r in content.runs] == ["second"]
+    assert [s["outcome"] for s in content.samples] == ["correct"]
+    assert [g["verdict"] for g in content.gates] == ["PASS"]

@@ -199,3 +199,10 @@ def test_an_html_page_that_cannot_be_written_fails_the_run_saying_why(
     result = suite.runpytest(*GOLD, f"--aisbench-html={blocker}/report.html")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["aisbench: --aisbench-html: cannot write the HTML report*"])
+
+
+def test_an_html_page_over_the_json_report_is_a_usage_error(suite: pytest.Pytester) -> None:
+    report = suite.path / "r.jsonl"
+    usage_error(
+        suite, *GOLD, f"--aisbench-report={report}", f"--aisbench-html={report}"
+    ).fnmatch_lines([f"--aisbench-html {report} is the file --aisbench-report names;*"])

@@ -22,7 +22,7 @@ from pytest_aisbench.compare.baseline import (
     read_baseline,
 )
 from pytest_aisbench.compare.comparison import Comparison
-from pytest_aisbench.compare.fingerprints import (
+from pytest_aisbench.compare.fingerprint_changes import (
     FingerprintChange,
     Fingerprints,
     fingerprint_changes,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_aisbench.compare.comparison import Comparison
-from pytest_aisbench.compare.fingerprints import Fingerprints, fingerprints_of
+from pytest_aisbench.compare.fingerprint_changes import Fingerprints, fingerprints_of
 from pytest_aisbench.compare.models import by_model
 from pytest_aisbench.compare.node_ids import NodeIds, RecordKey
 from pytest_aisbench.compare.pairing import pair
@@ -21,6 +21,7 @@ from pytest_aisbench.compare.regression import MaxRegression
 from pytest_aisbench.compare.scopes import Scope
 from pytest_aisbench.errors import ConfigError
 from pytest_aisbench.records import SampleRecord
+from pytest_aisbench.report import checked_record
 from pytest_aisbench.report_schema import load_report
 
 OPTION = "--aisbench-baseline"
@@ -71,7 +72,7 @@ def _baseline(path: Path, lines: list[dict[str, Any]]) -> Baseline:
             version = max(version, int(line.get("schema_version", 1)))
             models.update(dict.fromkeys(str(m) for m in line.get("models", ())))
         elif kind == "sample":
-            record = SampleRecord.from_dict(line)
+            record = checked_record(line)  # as resume reads it: a record it could have written
             records[record.key] = record
             models.setdefault(record.model)
             baseline.test_ids[record.key] = str(line.get("test_id") or "")

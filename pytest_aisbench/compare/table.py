@@ -11,13 +11,12 @@ from collections.abc import Mapping, Sequence
 from pytest_aisbench.compare.comparison import Comparison, shortened
 from pytest_aisbench.compare.perf import PerfComparison
 from pytest_aisbench.compare.scopes import Scope
+from pytest_aisbench.gates import align
 
 
-def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Rows as lines of left-aligned columns, two spaces apart."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows]  # fmt: skip
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """`gates.align`'s columns, without the trailing blanks of a terminal line."""
+    return [line.rstrip() for line in align([list(row) for row in rows])]
 
 
 def _pct(value: float | None, signed: bool = False) -> str:
@@ -44,7 +43,7 @@ def side_by_side(
     the accuracy table shows it), then one row per pair of models on each scope."""
     rows = [["dataset", *models]]
     rows += [[s.label, *(_pct(accuracy.get((s.label, m))) for m in models)] for s in scopes]
-    lines = aligned(rows)
+    lines = _aligned(rows)
     if comparisons:
         lines.append("")
         lines.append("paired on the samples both models scored (McNemar; see docs/comparisons.md):")
@@ -57,7 +56,7 @@ def side_by_side(
                 str(len(p.only_model)), str(len(p.only_other)), str(p.neither),
                 _pct(p.delta, signed=True), _p(c),
             ])  # fmt: skip
-        lines += aligned(pairs)
+        lines += _aligned(pairs)
     return lines
 
 
@@ -74,7 +73,7 @@ def against_baseline(comparisons: Sequence[Comparison]) -> list[str]:
             _pct(p.delta, signed=True), str(p.n_paired), _p(c), str(len(c.newly_wrong)),
             str(len(c.newly_right)), c.verdict,
         ])  # fmt: skip
-    lines = aligned(rows)
+    lines = _aligned(rows)
     for c in comparisons:
         for word, ids in (("newly wrong", c.newly_wrong), ("newly right", c.newly_right)):
             if ids and c.scope.kind == "dataset":  # a group's flips are its datasets'
@@ -92,7 +91,7 @@ def perf_against_baseline(figures: Sequence[PerfComparison]) -> list[str]:
         verdicts = {f.verdict for f in row}
         verdict = "FAIL" if "FAIL" in verdicts else "PASS" if "PASS" in verdicts else "-"
         rows.append([run, metric, *(f.shown for f in row), verdict])
-    return aligned(rows)
+    return _aligned(rows)
 
 
 def _stats(figures: Sequence[PerfComparison]) -> list[str]:

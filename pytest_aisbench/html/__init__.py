@@ -1,7 +1,7 @@
 """The offline HTML report: one self-contained file made from the JSON report's lines.
 
 `render_html(lines)` returns the page; `write_html(path, lines)` writes it. ``lines`` are the
-report's decoded JSON lines (``read_report``). The page embeds plotly.js from the Python
+report's decoded JSON lines (`report_schema.load_report`). The page embeds plotly.js from the Python
 ``plotly`` package (the ``html`` extra), so it opens from disk with nothing fetched. Also:
 ``python -m pytest_aisbench.html REPORT.jsonl -o OUT.html``.
 """

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from pytest_aisbench.errors import AisbenchError
 from pytest_aisbench.html import write_html
-
-
-def _reader() -> Callable[[Path], list[dict[str, Any]]]:
-    """The schema-aware reader when this version has it, else the plain line reader."""
-    try:
-        from pytest_aisbench.report_schema import load_report
-    except ImportError:
-        from pytest_aisbench.report import read_report
-
-        return read_report
-    reader: Callable[[Path], list[dict[str, Any]]] = load_report
-    return reader
+from pytest_aisbench.report_schema import load_report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     output: Path = args.output or args.report.with_suffix(".html")
     try:
-        lines = _reader()(args.report)
+        lines = load_report(args.report)
         write_html(output, lines)
     except OSError as exc:
         print(f"error: cannot read {args.report}: {exc.strerror or exc}", file=sys.stderr)

@@ -1,7 +1,9 @@
 """The report's lines sorted by type: what each part of the page reads.
 
 Lines of types the page does not know are kept out silently (a newer report may add some);
-a missing line type is an empty list, so every section can tell "not in this report".
+a missing line type is an empty list, so every section can tell "not in this report". A report
+resumed into itself holds every session's lines: the page shows the last session (its ``run``
+line and what follows it) with each sample's last record, as ``--aisbench-resume`` reads them.
 """
 
 from __future__ import annotations
@@ -42,10 +44,16 @@ class ReportContent:
             "perf_comparison": content.perf_comparisons,
             "baseline": content.baselines,
         }
-        for line in lines:
-            bucket = buckets.get(str(line.get("type")))
-            if bucket is not None:
-                bucket.append(line)
+        starts = [i for i, line in enumerate(lines) if line.get("type") == "run"]
+        last_session = starts[-1] if starts else 0
+        samples: dict[tuple[Any, Any, Any], Line] = {}
+        for position, line in enumerate(lines):
+            kind = str(line.get("type"))
+            if kind == "sample":  # every session's records: the last of each sample counts
+                samples[(line.get("model"), line.get("dataset"), line.get("index"))] = line
+            elif position >= last_session and kind in buckets:
+                buckets[kind].append(line)
+        content.samples.extend(samples.values())
         return content
 
     def model_names(self) -> list[str]:
@@ -53,17 +61,4 @@ class ReportContent:
         names: dict[str, None] = {}
         for line in (*self.gates, *self.groups):
             names.setdefault(str(line.get("model", "")), None)
-        return list(names)
-
-    def all_models(self) -> list[str]:
-        """Every model abbr the report names (run and model lines, then the accuracy lines)."""
-        names: dict[str, None] = {}
-        for run in self.runs:
-            for abbr in run.get("models") or []:
-                names.setdefault(str(abbr), None)
-        for line in self.models:
-            names.setdefault(str(line.get("abbr", "")), None)
-        for abbr in self.model_names():
-            names.setdefault(abbr, None)
-        names.pop("", None)
         return list(names)

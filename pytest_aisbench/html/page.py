@@ -71,14 +71,14 @@ def render(lines: list[dict[str, Any]], plotly: str) -> str:
 
 
 def _title(content: ReportContent) -> str:
-    started = content.runs[0].get("started") if content.runs else None
+    started = content.runs[-1].get("started") if content.runs else None
     return f"pytest-aisbench report{f', {started}' if started else ''}"
 
 
 def _run_info(content: ReportContent) -> str:
     if not content.runs:
         return '<p class="note">This report has no run line.</p>'
-    run = content.runs[0]
+    run = content.runs[-1]
     rows: list[list[Any]] = [["started", run.get("started")],
             ["models", ", ".join(map(str, run.get("models") or [])) or "-"],
             ["plugin version", run.get("plugin_version", "-")],

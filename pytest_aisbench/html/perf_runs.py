@@ -2,8 +2,8 @@
 
 A label names the load (``c4``, ``8 req/s``) since that is what a sweep varies; when two runs
 share a load (several backends), the item's parameter id goes in front so they stay apart. A
-run's series is the model its item ran (the model abbr among its parameter ids), so a sweep is
-drawn per model, not as one line across backends.
+run's series is its backend (the perf line's ``model``), so a sweep is drawn per model, not as
+one line across backends.
 """
 
 from __future__ import annotations

@@ -96,9 +96,8 @@ class Comparisons:
         lines, and return the regression checks that have a threshold."""
         records = self.results.records
         for record in records:  # records that ran no item now (-k with --aisbench-resume)
-            test_id = getattr(record, "test_id", "")
-            if test_id:
-                self.ids.current.setdefault(record.key, test_id)
+            if record.test_id:
+                self.ids.current.setdefault(record.key, record.test_id)
         datasets = list(dict.fromkeys(gate.dataset for gate in self.results.gates))
         self.scopes = scopes(datasets, self.results.known_groups)
         self.between_models = model_comparisons(records, self.models, self.scopes, self.ids)
@@ -143,7 +142,34 @@ class Comparisons:
             GateEntry(gate.name, gate.passed, gate.explain(), gate.to_dict())
             for gate in perf_gates(self.perf)
         ]
-        return entries
+        return entries + self._nothing_compared()
+
+    def _nothing_compared(self) -> list[GateEntry]:
+        """A failed entry for each threshold that found nothing to judge: a gate that compared
+        nothing must not pass a release (other models, other datasets, no perf run in it)."""
+        baseline, settings = self.baseline, self.settings
+        if baseline is None:
+            return []
+        found = []
+        theirs = f"its models: {', '.join(baseline.models) or 'none'}"
+        if (
+            settings.max_regression is not None
+            and self.results.records
+            and not self.against_baseline
+        ):
+            why = (f"no (model, dataset) of this run ({', '.join(self.models)}) is in the "
+                   f"baseline {baseline.path} ({theirs}); --aisbench-max-regression judged "
+                   "nothing")  # fmt: skip
+            found.append(
+                GateEntry("regression[baseline]", False, why, {"baseline": str(baseline.path)})
+            )
+        if settings.max_perf_regression is not None and self.perf_runs.runs and not self.perf:
+            why = (f"no perf run of this run is in the baseline {baseline.path}; "
+                   "--aisbench-max-perf-regression judged nothing")  # fmt: skip
+            found.append(
+                GateEntry("perf-regression[baseline]", False, why, {"baseline": str(baseline.path)})
+            )
+        return found
 
     def accuracy(self) -> dict[tuple[str, str], float | None]:
         """Each (scope label, model)'s accuracy as the accuracy table shows it: a dataset's

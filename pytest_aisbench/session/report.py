@@ -129,19 +129,32 @@ class SessionReport:
         if self.file is not None:
             self.file.write(kind, data)
 
-    def finish(self) -> list[dict[str, Any]]:
+    def finish(self, lines_wanted: bool) -> list[dict[str, Any]]:
         """Every line of the finished report (the controller's, at session end, after the
-        comparisons); the HTML page is made from them when ``--aisbench-html`` asks for it."""
-        if self.file is None or self.workerinput is not None:
-            return []
-        lines = load_report(self.file.path, "--aisbench-report")
+        comparisons), read back only when the HTML page or a hook wants them (`lines_wanted`);
+        the page is made from them when ``--aisbench-html`` asks for it.
+
+        Every result is already in the JSON report: a page that cannot be made (a folder that
+        cannot be written, a renderer's bug) is `failure`, never a crash of the session.
+        """
         html = self.settings.html_path
-        if html is not None:
-            try:
+        if self.file is None or self.workerinput is not None or not (html or lines_wanted):
+            return []
+        try:
+            lines = load_report(self.file.path, "--aisbench-report")
+            if html is not None:
                 write_html(html, lines)
                 self.html_written = html
-            except AisbenchError as exc:
-                self.html_failure = f"--aisbench-html: {exc}"
+        except AisbenchError as exc:
+            self.html_failure = f"--aisbench-html: {exc}"
+            return []
+        except Exception as exc:  # the report is safe: say what failed, never crash
+            self.html_failure = (
+                f"--aisbench-html: the page could not be made ({type(exc).__name__}: {exc}); "
+                f"the JSON report {self.file.path} is complete: "
+                "python -m pytest_aisbench.html renders it"
+            )
+            return []
         return lines
 
     @property

@@ -66,7 +66,7 @@ def test_two_models_side_by_side_on_a_group_with_paired_tests(
         "type": "comparison", "against": "model", "scope": "group", "name": "quiz",
         "model": "bot", "other": "rival", "n_paired": 8, "both_correct": 3, "only_model": 1,
         "only_other": 3, "neither": 1, "accuracy": 0.5, "other_accuracy": 0.75, "delta": -0.25,
-        "p_value": 0.625, "test": "mcnemar-exact",
+        "p_value": 0.625, "test": "mcnemar-exact", "unpaired": 0,
         "newly_wrong": [f"test_quiz.py::test_quiz[bot-quiz_b-{i}]" for i in (1, 2, 3)],
         "newly_right": ["test_quiz.py::test_quiz[bot-quiz_c-0]"],
         "max_regression": None, "verdict": "-",
@@ -238,3 +238,37 @@ def test_changed_fingerprints_are_named_and_a_v1_baseline_says_it_has_none(
         [f"aisbench: baseline {v1} has no fingerprints (report schema version 1): changes of *"]
     )
     assert "changed since the baseline" not in result.stdout.str()
+
+
+def test_a_regression_threshold_without_a_baseline_is_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    usage_error(pytester, "--aisbench-max-regression=0.02").fnmatch_lines(
+        ["--aisbench-max-regression needs --aisbench-baseline PATH *; without one it would *"]
+    )
+
+
+def test_a_threshold_that_finds_nothing_in_the_baseline_fails(
+    quiz: pytest.Pytester,  # noqa: F811
+) -> None:
+    """A baseline of other models (two, so that no single-model pairing applies)."""
+    (quiz.path / "backends" / "rival.py").write_text(RIVAL)
+    base = quiz.path / "base.jsonl"
+    assert quiz.runpytest(*options(quiz, f"--aisbench-report={base}")).ret == pytest.ExitCode.OK
+    renamed = []
+    for line in read_report(base):  # the same run under other names: nothing of it pairs
+        if line["type"] == "run":
+            line["models"] = ["someone_else", "another"]
+        for key in ("model", "abbr"):
+            if line.get(key) == "bot":
+                line[key] = "someone_else"
+        renamed.append(json.dumps(line) + "\n")
+    base.write_text("".join(renamed))
+    gate = "--aisbench-max-regression=0.02"
+    result = quiz.runpytest(
+        *options(quiz, "--aisbench-model=rival"), f"--aisbench-baseline={base}", gate
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(
+        ["*no (model, dataset) of this run (bot, rival) is in the baseline *judged nothing*"]
+    )
