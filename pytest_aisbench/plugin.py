@@ -157,11 +157,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Tell the engine which samples this process will run, so it can send them together."""
     state = get_session(session.config)
     refs = [
-        (position, ref, item.nodeid)
+        (position, ref, item)
         for position, item in enumerate(session.items)
         if (ref := _sample_ref(item)) is not None
     ]
-    state.answers.note_items([(ref, nodeid) for _, ref, nodeid in refs])
+    state.answers.note_items([(ref, item) for _, ref, item in refs])
     shard = worker_shard(session.config)
     plan: dict[tuple[str, str], list[int]] = {}
     if shard is not None:  # else items arrive one by one: each is sent when it runs

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pytest_aisbench import fast_json
 from pytest_aisbench.datasets.base import Row
 from pytest_aisbench.errors import ConfigError, DatasetError
 
@@ -40,7 +41,7 @@ def read_jsonl(path: str | Path) -> list[Row]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = fast_json.loads(line)
         except ValueError as exc:
             where = f"{file.absolute()}, line {number}"
             raise DatasetError(f"{where}: not valid JSON ({exc})") from None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
+
+import pytest
 
 from pytest_aisbench.engine.accuracy import Engine
 from pytest_aisbench.items import SampleRef
@@ -32,13 +35,20 @@ class Answers:
         self.resume = resume
         self.report = report
         self.engine: Engine | None = None
-        self.items: dict[tuple[str, str, int], tuple[SampleRef, str]] = {}
-        """Each collected sample's ref and node id (the first item's, if several run it)."""
+        self._collected: list[tuple[SampleRef, pytest.Item]] = []
 
-    def note_items(self, items: list[tuple[SampleRef, str]]) -> None:
+    def note_items(self, collected: list[tuple[SampleRef, pytest.Item]]) -> None:
         """What this process collected: each sample's gate and node id go on its record."""
-        for ref, nodeid in items:
-            self.items.setdefault((ref.model, ref.abbr, ref.index), (ref, nodeid))
+        self._collected = collected
+
+    @functools.cached_property
+    def items(self) -> dict[tuple[str, str, int], tuple[SampleRef, str]]:
+        """Each collected sample's ref and node id (the first item's, if several run it),
+        indexed when the first record is written rather than while items are collected."""
+        found: dict[tuple[str, str, int], tuple[SampleRef, str]] = {}
+        for ref, item in self._collected:
+            found.setdefault((ref.model, ref.abbr, ref.index), (ref, item.nodeid))
+        return found
 
     def _write(self, record: SampleRecord) -> None:
         """Write a finished record with this run's gate threshold and item node id."""
