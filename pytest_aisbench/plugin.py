@@ -257,7 +257,6 @@ class ControllerHooks:
                 v for k, v in report.user_properties if k == FACTS_PROPERTY and isinstance(v, dict)
             ]
             self.state.results.add(record, DatasetFacts.from_dict(facts[0]) if facts else None)
-            self.state.comparisons.saw(record, report.nodeid)
             self.state.config.hook.pytest_aisbench_record_finished(
                 record=record, report=report, config=self.state.config
             )

@@ -12,12 +12,10 @@ class NodeIds:
 
     def __init__(self) -> None:
         self.current: dict[RecordKey, str] = {}
-        """Keys of this run's records, as the controller saw their reports arrive."""
+        """This run's records' ``test_id`` (the item that ran each; a resumed record's from
+        its earlier run)."""
         self.baseline: dict[RecordKey, str] = {}
         """The baseline's ``test_id`` of its sample lines (v2 reports; '' or absent in v1)."""
-
-    def saw(self, key: RecordKey, nodeid: str) -> None:
-        self.current[key] = nodeid
 
     def of(self, key: RecordKey, baseline_key: RecordKey | None = None) -> str:
         """The id of `key`'s item in this run; else the baseline's id of `baseline_key` (the

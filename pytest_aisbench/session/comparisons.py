@@ -1,8 +1,8 @@
 """The controller's comparisons: its models side by side, and the run against its baseline.
 
 Built with the session, so that a baseline that cannot be read stops the session before any
-request (a usage error naming the file); fed each record's node id as its report arrives;
-run at session end, after the gates, returning its regression checks as gate entries.
+request (a usage error naming the file); run at session end, after the gates, returning its
+regression checks as gate entries.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from pytest_aisbench.compare import (
 from pytest_aisbench.compare.table import against_baseline, perf_against_baseline, side_by_side
 from pytest_aisbench.fingerprints import model_line
 from pytest_aisbench.options import Settings
-from pytest_aisbench.records import SampleRecord
 from pytest_aisbench.session.backends import SelectedBackends
 from pytest_aisbench.session.perf_runs import PerfRuns
 from pytest_aisbench.session.report import SessionReport
@@ -76,10 +75,6 @@ class Comparisons:
         self.perf: list[PerfComparison] = []
         self.fingerprint_changes: list[FingerprintChange] = []
 
-    def saw(self, record: SampleRecord, nodeid: str) -> None:
-        """A record arrived on the report of item `nodeid` (the flipped samples' ids)."""
-        self.ids.saw(record.key, nodeid)
-
     @property
     def models(self) -> list[str]:
         return [model.abbr for model in self.backends.models]
@@ -95,9 +90,8 @@ class Comparisons:
         """Compare (after the gates: it reads their records and groups), write the report's
         lines, and return the regression checks that have a threshold."""
         records = self.results.records
-        for record in records:  # records that ran no item now (-k with --aisbench-resume)
-            if record.test_id:
-                self.ids.current.setdefault(record.key, record.test_id)
+        # each record names its item: this run's, or its earlier run's when it was resumed
+        self.ids.current = {r.key: r.test_id for r in records if r.test_id}
         datasets = list(dict.fromkeys(gate.dataset for gate in self.results.gates))
         self.scopes = scopes(datasets, self.results.known_groups)
         self.between_models = model_comparisons(records, self.models, self.scopes, self.ids)
