@@ -190,15 +190,35 @@ def test_the_html_page_needs_no_json_report(suite: pytest.Pytester, workers: lis
     assert not list(suite.path.rglob("*.jsonl"))  # nothing left behind
 
 
-def test_an_html_page_that_cannot_be_written_fails_the_run_saying_why(
-    suite: pytest.Pytester,
-) -> None:
+def test_an_html_path_that_cannot_be_written_is_a_usage_error(suite: pytest.Pytester) -> None:
     pytest.importorskip("plotly")
     blocker = suite.path / "file"
     blocker.write_text("")
     result = suite.runpytest(*GOLD, f"--aisbench-html={blocker}/report.html")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--aisbench-html: cannot write {blocker}/report.html: *"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_a_page_that_cannot_be_written_at_the_end_fails_the_run_saying_why(
+    suite: pytest.Pytester,
+) -> None:
+    """The folder is fine at the start and gone at the end (a conftest hook replaces it with
+    a file): the run fails with one line, and the JSON report stays complete."""
+    pytest.importorskip("plotly")
+    suite.makeconftest(
+        "import shutil\n"
+        "from pathlib import Path\n\n"
+        "def pytest_aisbench_gates_decided(gates, groups, checks, config):\n"
+        "    shutil.rmtree('out')\n"
+        "    Path('out').write_text('')\n"
+    )
+    report = suite.path / "r.jsonl"
+    result = suite.runpytest(*GOLD, f"--aisbench-html={suite.path}/out/report.html",
+                             f"--aisbench-report={report}")  # fmt: skip
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["aisbench: --aisbench-html: cannot write the HTML report*"])
+    assert len(samples_of(report)) == 8
 
 
 def test_an_html_page_over_the_json_report_is_a_usage_error(suite: pytest.Pytester) -> None:

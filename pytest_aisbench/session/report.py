@@ -7,12 +7,13 @@ perf runs.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_aisbench.errors import AisbenchError
+from pytest_aisbench.errors import AisbenchError, ConfigError
 from pytest_aisbench.fingerprints import model_line
 from pytest_aisbench.gates import AccuracyGate
 from pytest_aisbench.groups import GroupRow
@@ -61,6 +62,7 @@ class SessionReport:
         path = self.settings.report_path
         if self.workerinput is None and self.settings.html_path is not None:
             plotly_js()  # a missing plotly is a usage error now, not after the run
+            _check_writable(self.settings.html_path)
             if path is None:  # the page is made from the report: keep one for this session
                 self._scratch = tempfile.TemporaryDirectory(prefix="aisbench-report-")
                 path = Path(self._scratch.name) / "report.jsonl"
@@ -171,3 +173,20 @@ class SessionReport:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
+
+
+def _check_writable(page: Path) -> None:
+    """The page's folder exists (it is made) and can be written, before any request: a bad
+    ``--aisbench-html`` is a usage error, not a failure after the whole run."""
+    try:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        why = "" if os.access(page.parent, os.W_OK) else "permission denied"
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+    if page.is_dir():
+        why = "it is a folder"
+    if why:
+        raise ConfigError(
+            f"--aisbench-html: cannot write {page}: {why}; give a file path in a folder you "
+            "can write to"
+        )
